@@ -1,0 +1,182 @@
+//! The dataset manifest (`data/sources.toml`): which files to read, and the credits to show.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::IngestError;
+
+/// The whole manifest.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Manifest {
+    /// Every source, in file order.
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceSpec>,
+}
+
+/// One dataset.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SourceSpec {
+    /// Stable id, used in reports and in [`crate::model::SourceRef`].
+    pub id: String,
+    /// Title as the publisher names it.
+    pub title: String,
+    /// Who publishes it.
+    pub publisher: String,
+    /// The publisher's page.
+    pub url: String,
+    /// A direct download URL, when one exists.
+    #[serde(default)]
+    pub download: Option<String>,
+    /// How scripts/fetch-data.sh obtains it: "download" or "mirror".
+    pub fetch: String,
+    /// Licence.
+    pub licence: String,
+    /// The credit line the application must show.
+    pub attribution: String,
+    /// Date of the data, as published.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Which reader handles the layout.
+    pub format: String,
+    /// Facility kind, for facility lists.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Glob patterns relative to the data directory, `{pref}` = prefecture code; first match wins.
+    pub files: Vec<String>,
+    /// Whether the import fails without it.
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl Manifest {
+    /// Reads a manifest file.
+    pub fn load(path: &Path) -> Result<Self, IngestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| IngestError::Io { path: path.to_owned(), source })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses manifest text.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, IngestError> {
+        toml::from_str(text)
+            .map_err(|e| IngestError::Layout { path: path.to_owned(), message: e.to_string() })
+    }
+
+    /// The manifest compiled into the binary (the repository's `data/sources.toml`).
+    pub fn builtin() -> Self {
+        Self::parse(Path::new("data/sources.toml"), include_str!("../../data/sources.toml"))
+            .expect("the built-in data/sources.toml parses (checked by a unit test)")
+    }
+
+    /// The source with this id.
+    pub fn source(&self, id: &str) -> Option<&SourceSpec> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+impl SourceSpec {
+    /// The files of this source for a prefecture: every file matching the first pattern that matches
+    /// anything, sorted by name.
+    pub fn resolve(&self, data_dir: &Path, pref_code: &str) -> Vec<PathBuf> {
+        for pattern in &self.files {
+            let pattern = pattern.replace("{pref}", pref_code);
+            let found = glob_files(data_dir, &pattern);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        Vec::new()
+    }
+}
+
+/// Files under `base` matching `pattern` (`dir/sub/name*.csv`; `*` only in the last component).
+fn glob_files(base: &Path, pattern: &str) -> Vec<PathBuf> {
+    let (dir, name_pattern) = match pattern.rsplit_once('/') {
+        Some((dir, name)) => (base.join(dir), name),
+        None => (base.to_owned(), pattern),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard_match(name_pattern, n)))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Matches `name` against `pattern`, where `*` stands for any run of characters.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("a*_43_*.csv", "a2025_43_kumamoto.csv"));
+        assert!(!wildcard_match("a*_43_*.csv", "a2025_11_saitama.csv"));
+        assert!(wildcard_match("exact.csv", "exact.csv"));
+        assert!(!wildcard_match("ab*ba", "aba"));
+        assert!(wildcard_match("*", "anything"));
+    }
+
+    #[test]
+    fn builtin_manifest_parses_and_has_credits() {
+        let manifest = Manifest::builtin();
+        assert!(manifest.sources.len() >= 10);
+        for s in &manifest.sources {
+            assert!(!s.attribution.is_empty(), "{} lacks attribution", s.id);
+            assert!(s.fetch == "download" || s.fetch == "mirror", "{}: fetch={}", s.id, s.fetch);
+            assert!(s.fetch != "download" || s.download.is_some(), "{} lacks a download URL", s.id);
+        }
+        assert!(manifest.source("mhlw_hospitals").is_some_and(|s| s.required));
+    }
+
+    #[test]
+    fn resolve_prefers_first_matching_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("x")).unwrap();
+        std::fs::write(dir.path().join("x/own_43_k.csv"), "").unwrap();
+        std::fs::write(dir.path().join("x/national.csv"), "").unwrap();
+        let spec = SourceSpec {
+            id: "t".into(),
+            title: String::new(),
+            publisher: String::new(),
+            url: String::new(),
+            download: None,
+            fetch: "mirror".into(),
+            licence: String::new(),
+            attribution: String::new(),
+            as_of: None,
+            format: String::new(),
+            kind: None,
+            files: vec!["x/own_{pref}_*.csv".into(), "x/national.csv".into()],
+            required: false,
+        };
+        assert_eq!(spec.resolve(dir.path(), "43"), vec![dir.path().join("x/own_43_k.csv")]);
+        assert_eq!(spec.resolve(dir.path(), "11"), vec![dir.path().join("x/national.csv")]);
+        assert!(spec.resolve(&dir.path().join("missing"), "43").is_empty());
+    }
+}

@@ -1,0 +1,5 @@
+//! The `kanwamap` command line.
+
+fn main() {
+    println!("kanwamap");
+}

@@ -1,0 +1,15 @@
+//! Domain types of kanwamap: facilities, their kinds and capabilities, locations and areas.
+//!
+//! This module does no I/O; every other module speaks in these types.
+
+mod area;
+mod capability;
+mod facility;
+mod kind;
+mod location;
+
+pub use area::{Area, Municipality};
+pub use capability::{CancerHubLevel, Capability, CapabilityEntry, CapabilitySet, UnknownCapability};
+pub use facility::{Facility, FacilityId, SourceRef};
+pub use kind::{FacilityKind, UnknownKind};
+pub use location::{Location, LocationPrecision};
