@@ -4,10 +4,15 @@
 //! File-level problems (missing file, missing column, undecodable bytes) are errors; row-level
 //! problems are [`Rejection`]s, so one bad row never loses the good ones.
 
+mod coordinate;
 mod error;
+pub mod kaigo;
 mod manifest;
+pub mod mhlw;
+pub mod seeds;
 mod table;
 
+pub use coordinate::{PublishedCoordinate, parse_count, parse_number};
 pub use error::IngestError;
 pub use manifest::{Manifest, SourceSpec};
 pub use table::{CsvRow, CsvTable, decode_text};
