@@ -4,9 +4,14 @@
 //! the single source of truth) → [`atlas`] (an immutable in-memory snapshot with spatial indexes)
 //! → [`api`] (HTTP) and the CLI.
 
+pub mod api;
+pub mod atlas;
+pub mod geocode;
+pub mod import;
 pub mod ingest;
 pub mod model;
 pub mod spatial;
+pub mod store;
 
 /// Where tests find the real data: `KANWAMAP_DATA_DIR`, else `var/data` in the repository (filled by
 /// `scripts/fetch-data.sh`). Tests on real data fail loudly when it is missing rather than skip.

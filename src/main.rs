@@ -1,5 +1,201 @@
-//! The `kanwamap` command line.
+//! The `kanwamap` command line: import the official data, serve the API and map, query nearest.
 
-fn main() {
-    println!("kanwamap");
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
+use kanwamap::atlas::{Atlas, SharedAtlas};
+use kanwamap::import::{ImportOptions, run_import, summary_text, write_rejections_csv};
+use kanwamap::ingest::Manifest;
+use kanwamap::model::{Capability, CapabilitySet, FacilityKind};
+use kanwamap::spatial::NearestQuery;
+use kanwamap::store::{SqliteStore, Store};
+
+/// kanwamap — 地域緩和ケア resource mapping.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the database from the official files of a data directory.
+    Import {
+        /// The data directory (filled by scripts/fetch-data.sh).
+        #[arg(long, env = "KANWAMAP_DATA_DIR")]
+        data_dir: PathBuf,
+        /// 2-digit prefecture code (e.g. 43 for 熊本県).
+        #[arg(long, env = "KANWAMAP_PREFECTURE")]
+        prefecture: String,
+        /// The SQLite database to write.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Dataset manifest (default: the built-in data/sources.toml).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Where to write the rejected rows (CSV); default: next to the database.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Serve the API and the web map.
+    Serve {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Address to listen on (port 0 picks a free port; the bound address is printed).
+        #[arg(long, env = "KANWAMAP_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Directory of the web page served at `/`.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+    },
+    /// The nearest facilities to a point.
+    Nearest {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Latitude.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// Facility kind.
+        #[arg(long)]
+        kind: Option<FacilityKind>,
+        /// Required capabilities, comma-separated (all of them).
+        #[arg(long, value_delimiter = ',')]
+        needs: Vec<Capability>,
+        /// Number of results (1..100).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+        k: u16,
+        /// Only within this distance (km).
+        #[arg(long)]
+        max_km: Option<f64>,
+        /// Print JSON (the same as GET /api/nearest).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kanwamap=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Import { data_dir, prefecture, db, manifest, report } => {
+            import(data_dir, prefecture, db, manifest, report)
+        }
+        Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
+        Command::Nearest { db, lat, lon, kind, needs, k, max_km, json } => {
+            nearest(db, NearestQuery {
+                lat,
+                lon,
+                kind,
+                needs: needs.into_iter().collect::<CapabilitySet>(),
+                k: usize::from(k),
+                max_m: max_km.map(|km| km * 1000.0),
+            }, json)
+        }
+    }
+}
+
+fn import(
+    data_dir: PathBuf,
+    prefecture: String,
+    db: PathBuf,
+    manifest: Option<PathBuf>,
+    report: Option<PathBuf>,
+) -> Result<()> {
+    let manifest = match manifest {
+        Some(path) => Manifest::load(&path)?,
+        None => Manifest::builtin(),
+    };
+    let started_at = kanwamap::store::now_rfc3339();
+    let options = ImportOptions { data_dir, pref_code: prefecture.clone(), manifest, progress: std::io::stderr().is_terminal() };
+    let outcome = run_import(&options)?;
+    let report_path = report.unwrap_or_else(|| db.with_extension("import-rejections.csv"));
+    write_rejections_csv(&report_path, &outcome.report)
+        .with_context(|| format!("writing the rejection report {}", report_path.display()))?;
+    let mut store = SqliteStore::open(&db)?;
+    let summary = serde_json::to_value(&outcome.report.summary_json())?;
+    let run = kanwamap::store::ImportRunInput { prefecture, started_at, summary };
+    let version = store.replace_registry(&outcome.registry, &run)?;
+    print!("{}", summary_text(&outcome.report));
+    println!(
+        "\nwrote {} facilities, {} areas, {} municipalities to {} (registry version {version})",
+        outcome.registry.facilities.len(),
+        outcome.registry.areas.len(),
+        outcome.registry.municipalities.len(),
+        db.display()
+    );
+    println!("rejections ({}) written to {}", outcome.report.rejections.len(), report_path.display());
+    Ok(())
+}
+
+fn load_atlas(db: &PathBuf) -> Result<Atlas> {
+    if !db.exists() {
+        bail!("database {} does not exist: run `kanwamap import` first", db.display());
+    }
+    let store = SqliteStore::open(db)?;
+    let version = store.registry_version()?;
+    if version == 0 {
+        bail!("database {} has no registry yet: run `kanwamap import` first", db.display());
+    }
+    Ok(Atlas::new(store.load_registry()?, version))
+}
+
+fn serve(db: PathBuf, addr: SocketAddr, web_dir: Option<PathBuf>) -> Result<()> {
+    let atlas = load_atlas(&db)?;
+    tracing::info!(facilities = atlas.facilities().len(), version = atlas.version(), "registry loaded");
+    let state = kanwamap::api::AppState { atlas: SharedAtlas::new(atlas) };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(kanwamap::api::serve(addr, state, web_dir))?;
+    Ok(())
+}
+
+fn nearest(db: PathBuf, query: NearestQuery, json: bool) -> Result<()> {
+    if !kanwamap::spatial::geodesy::valid_lat_lon(query.lat, query.lon) {
+        bail!("--lat must be in -90..90 and --lon in -180..180");
+    }
+    let atlas = load_atlas(&db)?;
+    let results: Vec<NearestResult> = atlas.nearest(&query).into_iter().map(|(f, d)| NearestResult::new(f, d)).collect();
+    if json {
+        let response = NearestResponse {
+            origin: Origin { lat: query.lat, lon: query.lon },
+            home_visit_limit_m: HOME_VISIT_LIMIT_M,
+            results,
+        };
+        println!("{}", serde_json::to_string_pretty(&response)?);
+        return Ok(());
+    }
+    if results.is_empty() {
+        println!("no facility matches");
+    }
+    for (rank, r) in results.iter().enumerate() {
+        let f = &r.facility;
+        let limit = if r.within_home_visit_limit { "  ✓16km" } else { "" };
+        println!(
+            "{:>2}. {:>8.2} km  {:<14} {}  [{}] ({}){limit}\n              {}  {}",
+            rank + 1,
+            r.distance_m / 1000.0,
+            f.kind,
+            f.name,
+            f.capabilities.join(","),
+            f.location_precision,
+            f.address.as_deref().unwrap_or(""),
+            f.phone.as_deref().unwrap_or(""),
+        );
+    }
+    Ok(())
 }

@@ -7,9 +7,11 @@ mod capability;
 mod facility;
 mod kind;
 mod location;
+mod prefecture;
 
 pub use area::{Area, Municipality};
 pub use capability::{CancerHubLevel, Capability, CapabilityEntry, CapabilitySet, UnknownCapability};
 pub use facility::{Facility, FacilityId, SourceRef};
-pub use kind::{FacilityKind, UnknownKind};
+pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
+pub use prefecture::{all_prefecture_names, prefecture_name};

@@ -1,0 +1,92 @@
+//! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
+
+pub mod dto;
+mod handlers;
+mod params;
+pub mod problem;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::Router;
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::IntoResponse;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::atlas::SharedAtlas;
+use problem::Problem;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The current snapshot.
+    pub atlas: SharedAtlas,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kanwamap API",
+        description = "Regional palliative-care resources (地域緩和ケア資源) of a Japanese prefecture: registry, nearest providers with the 16 km home-visit rule, secondary medical areas. Distances are geodesic on the WGS84 ellipsoid (Karney's algorithm). Errors are application/problem+json (RFC 9457) naming the parameter and its allowed values.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    tags(
+        (name = "registry", description = "Facilities, nearest search and areas"),
+        (name = "meta", description = "Health, credits and this document")
+    )
+)]
+struct ApiDoc;
+
+/// Builds the router: the API, its OpenAPI document, and the web page from `web_dir` at `/`.
+pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
+    let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::healthz))
+        .routes(routes!(handlers::nearest))
+        .routes(routes!(handlers::facilities))
+        .routes(routes!(handlers::facility))
+        .routes(routes!(handlers::areas))
+        .routes(routes!(handlers::sources))
+        .split_for_parts();
+    openapi.paths.paths.insert(
+        "/api/openapi.json".into(),
+        utoipa::openapi::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .summary(Some("This OpenAPI 3 document"))
+                .tag("meta")
+                .response("200", utoipa::openapi::Response::new("OpenAPI document")),
+        ),
+    );
+    let document = serde_json::to_value(&openapi).unwrap_or_default();
+    let api = api
+        .route("/api/openapi.json", axum::routing::get(move || async move { Json(document.clone()) }))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .with_state(state);
+    let app = match web_dir {
+        Some(dir) => api.fallback_service(ServeDir::new(dir)),
+        None => api.fallback(api_not_found),
+    };
+    app.layer(CompressionLayer::new()).layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ))
+}
+
+async fn api_not_found(uri: Uri) -> impl IntoResponse {
+    Problem::not_found(format!("no such endpoint: {}", uri.path())).into_response()
+}
+
+/// Serves until the process is stopped. Logs the bound address (useful with port 0).
+pub async fn serve(addr: SocketAddr, state: AppState, web_dir: Option<PathBuf>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tracing::info!("listening on http://{bound}");
+    println!("listening on http://{bound}");
+    axum::serve(listener, router(state, web_dir)).await
+}

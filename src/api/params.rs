@@ -1,0 +1,186 @@
+//! Reading query parameters with errors that name the parameter and the allowed values. Unknown
+//! parameters are errors too: a typo such as `lng` must not silently fall back to a default.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use super::problem::Problem;
+use crate::model::{Capability, CapabilitySet, FacilityKind};
+
+/// The query string of one request, checked against the parameters an endpoint accepts.
+#[derive(Debug)]
+pub struct Params {
+    values: HashMap<String, String>,
+}
+
+impl Params {
+    /// Parses `pairs`, rejecting parameters not in `allowed` and parameters given twice.
+    pub fn new(pairs: Vec<(String, String)>, allowed: &[&str]) -> Result<Self, Problem> {
+        let mut values = HashMap::new();
+        for (key, value) in pairs {
+            if !allowed.contains(&key.as_str()) {
+                return Err(Problem::invalid_parameter(
+                    &key,
+                    format!("unknown parameter '{key}'"),
+                    format!("parameters: {}", allowed.join(", ")),
+                ));
+            }
+            if values.insert(key.clone(), value).is_some() {
+                return Err(Problem::invalid_parameter(
+                    &key,
+                    format!("parameter '{key}' given more than once"),
+                    "once; list values are comma-separated",
+                ));
+            }
+        }
+        Ok(Params { values })
+    }
+
+    fn raw(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A required number within an inclusive range.
+    pub fn f64_in(&self, name: &str, min: f64, max: f64) -> Result<f64, Problem> {
+        let allowed = format!("a number from {min} to {max}");
+        let raw = self
+            .raw(name)
+            .ok_or_else(|| Problem::invalid_parameter(name, format!("parameter '{name}' is required"), allowed.clone()))?;
+        self.check_f64(name, raw, min, max, allowed)
+    }
+
+    /// An optional number within an inclusive range.
+    pub fn optional_f64_in(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, Problem> {
+        self.raw(name).map(|raw| self.check_f64(name, raw, min, max, format!("a number from {min} to {max}"))).transpose()
+    }
+
+    fn check_f64(&self, name: &str, raw: &str, min: f64, max: f64, allowed: String) -> Result<f64, Problem> {
+        match raw.parse::<f64>() {
+            Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(v),
+            Ok(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is out of range"), allowed)),
+            Err(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a number"), allowed)),
+        }
+    }
+
+    /// An optional whole number within an inclusive range, with a default.
+    pub fn usize_in(&self, name: &str, min: usize, max: usize, default: usize) -> Result<usize, Problem> {
+        let Some(raw) = self.raw(name) else { return Ok(default) };
+        let allowed = format!("a whole number from {min} to {max}");
+        match raw.parse::<usize>() {
+            Ok(v) if (min..=max).contains(&v) => Ok(v),
+            Ok(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is out of range"), allowed)),
+            Err(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a whole number"), allowed)),
+        }
+    }
+
+    /// An optional boolean (`true`/`false`/`1`/`0`).
+    pub fn bool(&self, name: &str) -> Result<bool, Problem> {
+        match self.raw(name) {
+            None | Some("false") | Some("0") => Ok(false),
+            Some("true") | Some("1") => Ok(true),
+            Some(other) => {
+                Err(Problem::invalid_parameter(name, format!("{name}={other} is not a boolean"), "true, false"))
+            }
+        }
+    }
+
+    /// An optional facility kind.
+    pub fn kind(&self, name: &str) -> Result<Option<FacilityKind>, Problem> {
+        self.raw(name)
+            .map(|raw| {
+                FacilityKind::from_str(raw).map_err(|e| {
+                    Problem::invalid_parameter(name, e.to_string(), crate::model::allowed_kinds())
+                })
+            })
+            .transpose()
+    }
+
+    /// A comma-separated list of capabilities, all required.
+    pub fn needs(&self, name: &str) -> Result<CapabilitySet, Problem> {
+        let Some(raw) = self.raw(name) else { return Ok(CapabilitySet::EMPTY) };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Capability::from_str(s).map_err(|e| {
+                    Problem::invalid_parameter(name, e.to_string(), crate::model::allowed_capabilities())
+                })
+            })
+            .collect()
+    }
+
+    /// An optional string.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.raw(name)
+    }
+
+    /// An optional bounding box `min_lon,min_lat,max_lon,max_lat`.
+    pub fn bbox(&self, name: &str) -> Result<Option<[f64; 4]>, Problem> {
+        let Some(raw) = self.raw(name) else { return Ok(None) };
+        let allowed = "min_lon,min_lat,max_lon,max_lat in degrees, min < max";
+        let numbers: Vec<f64> = raw
+            .split(',')
+            .map(|s| s.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| Problem::invalid_parameter(name, format!("{name}={raw} has a value that is not a number"), allowed))?;
+        let [x0, y0, x1, y1] = numbers[..] else {
+            return Err(Problem::invalid_parameter(name, format!("{name} needs 4 numbers, got {}", numbers.len()), allowed));
+        };
+        let ok = crate::spatial::geodesy::valid_lat_lon(y0, x0)
+            && crate::spatial::geodesy::valid_lat_lon(y1, x1)
+            && x0 < x1
+            && y0 < y1;
+        if !ok {
+            return Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a valid box"), allowed));
+        }
+        Ok(Some([x0, y0, x1, y1]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(q: &[(&str, &str)], allowed: &[&str]) -> Result<Params, Problem> {
+        Params::new(q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), allowed)
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters_are_rejected() {
+        let err = params(&[("lng", "130")], &["lat", "lon"]).unwrap_err();
+        assert_eq!(err.parameter.as_deref(), Some("lng"));
+        assert!(err.allowed.unwrap().contains("lat, lon"));
+        let err = params(&[("lat", "1"), ("lat", "2")], &["lat"]).unwrap_err();
+        assert!(err.detail.contains("more than once"));
+    }
+
+    #[test]
+    fn numbers_with_ranges() {
+        let p = params(&[("lat", "91"), ("lon", "abc"), ("k", "0")], &["lat", "lon", "k"]).unwrap();
+        assert!(p.f64_in("lat", -90.0, 90.0).unwrap_err().detail.contains("out of range"));
+        assert!(p.f64_in("lon", -180.0, 180.0).unwrap_err().detail.contains("not a number"));
+        assert!(p.usize_in("k", 1, 100, 5).unwrap_err().allowed.unwrap().contains("1 to 100"));
+        let p = params(&[], &["lat", "k"]).unwrap();
+        assert!(p.f64_in("lat", -90.0, 90.0).unwrap_err().detail.contains("required"));
+        assert_eq!(p.usize_in("k", 1, 100, 5).unwrap(), 5);
+        let p = params(&[("lat", "NaN")], &["lat"]).unwrap();
+        assert!(p.f64_in("lat", -90.0, 90.0).is_err());
+    }
+
+    #[test]
+    fn vocabulary() {
+        let p = params(&[("kind", "hospice"), ("needs", "home_care_support,cancer_pain"), ("bad", "x,nope")], &["kind", "needs", "bad"]).unwrap();
+        assert!(p.kind("kind").unwrap_err().allowed.unwrap().contains("visiting_nurse"));
+        let needs = p.needs("needs").unwrap();
+        assert!(needs.contains(Capability::HomeCareSupport) && needs.contains(Capability::CancerPain));
+        assert_eq!(p.needs("bad").unwrap_err().parameter.as_deref(), Some("bad"));
+    }
+
+    #[test]
+    fn bbox() {
+        let p = params(&[("a", "130,32,131,33"), ("b", "131,32,130,33"), ("c", "1,2,3")], &["a", "b", "c"]).unwrap();
+        assert_eq!(p.bbox("a").unwrap(), Some([130.0, 32.0, 131.0, 33.0]));
+        assert!(p.bbox("b").is_err());
+        assert!(p.bbox("c").unwrap_err().detail.contains("4 numbers"));
+    }
+}

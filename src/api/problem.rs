@@ -1,0 +1,64 @@
+//! Errors as `application/problem+json` (RFC 9457), naming the bad parameter and what is allowed.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem detail.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Problem {
+    /// Problem type URI; `about:blank` means the title says it all.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What exactly is wrong.
+    pub detail: String,
+    /// The request parameter at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// The allowed values or range of that parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<String>,
+}
+
+impl Problem {
+    /// A 400 about one parameter.
+    pub fn invalid_parameter(parameter: &str, detail: impl Into<String>, allowed: impl Into<String>) -> Self {
+        Problem {
+            problem_type: "about:blank".into(),
+            title: "Invalid request parameter".into(),
+            status: 400,
+            detail: detail.into(),
+            parameter: Some(parameter.to_owned()),
+            allowed: Some(allowed.into()),
+        }
+    }
+
+    /// A 404.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Problem {
+            problem_type: "about:blank".into(),
+            title: "Not found".into(),
+            status: 404,
+            detail: detail.into(),
+            parameter: None,
+            allowed: None,
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}

@@ -1,0 +1,11 @@
+//! Building a prefecture's registry from the official files: reading, placing (validating
+//! coordinates, geocoding addresses), joining the 施設基準 filings, assigning areas, reporting.
+
+pub mod join;
+mod pipeline;
+pub mod placement;
+mod progress;
+mod report;
+
+pub use pipeline::{ImportError, ImportOptions, ImportOutcome, ImportReport, KijunSummary, KindSummary, run_import};
+pub use report::{summary_text, write_rejections_csv};

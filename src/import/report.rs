@@ -1,0 +1,89 @@
+//! Writing the import report: every rejection as CSV (UTF-8 with BOM so that Excel opens it), and a
+//! human summary.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use super::pipeline::ImportReport;
+
+/// Writes every rejection, one row each: source, file, line, field, value, reason, disposition.
+pub fn write_rejections_csv(path: &Path, report: &ImportReport) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    file.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(file);
+    writer.write_record(["source", "file", "line", "field", "value", "reason", "disposition"])?;
+    for r in &report.rejections {
+        let disposition = match r.disposition {
+            crate::ingest::Disposition::Dropped => "dropped",
+            crate::ingest::Disposition::Replaced => "replaced",
+        };
+        writer.write_record([
+            r.source.as_str(),
+            r.file.as_str(),
+            &r.line.to_string(),
+            r.field.as_deref().unwrap_or(""),
+            r.value.as_deref().unwrap_or(""),
+            r.reason.as_str(),
+            disposition,
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The end-of-import summary: rows read, accepted and rejected per source, facilities by kind and
+/// precision, capabilities, the 施設基準 join.
+pub fn summary_text(report: &ImportReport) -> String {
+    let mut out = String::new();
+    let (read, accepted, rejected) = report.totals();
+    let replaced =
+        report.rejections.iter().filter(|r| r.disposition == crate::ingest::Disposition::Replaced).count();
+    let _ = writeln!(out, "Import of prefecture {}", report.prefecture);
+    let _ = writeln!(out, "{:<26} {:>8} {:>9} {:>9} {:>12}  file", "source", "read", "accepted", "rejected", "other pref.");
+    for s in &report.sources {
+        let _ = writeln!(
+            out,
+            "{:<26} {:>8} {:>9} {:>9} {:>12}  {}",
+            s.source, s.read, s.accepted, s.rejected, s.other_prefecture, s.file
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{:<26} {read:>8} {accepted:>9} {rejected:>9}   ({replaced} rows kept with a replaced field)",
+        "total"
+    );
+    if !report.missing_sources.is_empty() {
+        let _ = writeln!(out, "optional sources without a file: {}", report.missing_sources.join(", "));
+    }
+    let _ = writeln!(out, "\n{:<16} {:>7} {:>7} {:>7} {:>13}", "kind", "total", "exact", "town", "municipality");
+    for (kind, s) in &report.facilities_by_kind {
+        let _ = writeln!(out, "{kind:<16} {:>7} {:>7} {:>7} {:>13}", s.total, s.exact, s.town, s.municipality);
+    }
+    let _ = writeln!(out, "\ncapabilities:");
+    for (capability, n) in &report.capabilities {
+        let _ = writeln!(out, "  {capability:<26} {n:>6}");
+    }
+    if let Some(k) = &report.kijun {
+        let rate = |part: usize, whole: usize| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
+        let _ = writeln!(
+            out,
+            "\n施設基準 join: {} of {} facilities matched to 医療情報ネット ({:.1} %); with a tracked filing {} of {} ({:.1} %); {} added from the address; {} skipped (no tracked filing, no match)",
+            k.matched,
+            k.facilities,
+            rate(k.matched, k.facilities),
+            k.matched_with_capabilities,
+            k.with_capabilities,
+            rate(k.matched_with_capabilities, k.with_capabilities),
+            k.added,
+            k.skipped_without_capability
+        );
+    }
+    for problem in &report.problems {
+        let _ = writeln!(out, "problem: {problem}");
+    }
+    out
+}
