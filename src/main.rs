@@ -121,15 +121,16 @@ fn import(
         Some(path) => Manifest::load(&path)?,
         None => Manifest::builtin(),
     };
-    let started_at = kanwamap::store::now_rfc3339();
+    let started_at = std::time::SystemTime::now();
     let options = ImportOptions { data_dir, pref_code: prefecture.clone(), manifest, progress: std::io::stderr().is_terminal() };
     let outcome = run_import(&options)?;
     let report_path = report.unwrap_or_else(|| db.with_extension("import-rejections.csv"));
     write_rejections_csv(&report_path, &outcome.report)
         .with_context(|| format!("writing the rejection report {}", report_path.display()))?;
     let mut store = SqliteStore::open(&db)?;
-    let summary = serde_json::to_value(&outcome.report.summary_json())?;
-    let run = kanwamap::store::ImportRunInput { prefecture, started_at, summary };
+    let summary = outcome.report.summary_json();
+    let finished_at = std::time::SystemTime::now();
+    let run = kanwamap::store::ImportRunInput { prefecture, started_at, finished_at, summary };
     let version = store.replace_registry(&outcome.registry, &run)?;
     print!("{}", summary_text(&outcome.report));
     println!(

@@ -125,6 +125,21 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// The report without the individual rejections (kept with the import run in the store).
+    pub fn summary_json(&self) -> serde_json::Value {
+        let replaced = self.rejections.iter().filter(|r| r.disposition == Disposition::Replaced).count();
+        serde_json::json!({
+            "prefecture": self.prefecture,
+            "sources": self.sources,
+            "missing_sources": self.missing_sources,
+            "facilities_by_kind": self.facilities_by_kind,
+            "capabilities": self.capabilities,
+            "kijun": self.kijun,
+            "problems": self.problems,
+            "rejections": { "dropped": self.rejections.len() - replaced, "replaced": replaced },
+        })
+    }
+
     /// Rows read, accepted and dropped over all sources.
     pub fn totals(&self) -> (u64, u64, u64) {
         self.sources.iter().fold((0, 0, 0), |(r, a, d), s| (r + s.read, a + s.accepted, d + s.rejected))
@@ -154,7 +169,7 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
 
     progress.step("town points for the geocoder");
     let towns = match run.optional("town_points")? {
-        Some((spec, path)) => run.absorb(read_town_points(&path, &spec.id)?),
+        Some((spec, path)) => run.absorb(&path, read_town_points(&path, &spec.id)?),
         None => Vec::new(),
     };
     let gazetteer = Gazetteer::new(pref_name, &municipalities, towns);
@@ -207,7 +222,7 @@ struct Run<'a> {
     options: &'a ImportOptions,
     report: ImportReport,
     stats: Vec<SourceStats>,
-    used: Vec<(SourceSpec, Vec<String>)>,
+    used: Vec<(SourceSpec, String)>,
 }
 
 impl<'a> Run<'a> {
@@ -239,7 +254,7 @@ impl<'a> Run<'a> {
             return Ok(None);
         };
         let label = self.label(&path);
-        self.used.push((spec.clone(), vec![label]));
+        self.used.push((spec.clone(), label));
         Ok(Some((spec.clone(), path)))
     }
 
@@ -256,11 +271,15 @@ impl<'a> Run<'a> {
         path.strip_prefix(&self.options.data_dir).unwrap_or(path).display().to_string()
     }
 
-    /// Takes a reader's rejections and counts; returns its records.
-    fn absorb<T>(&mut self, parsed: Parsed<T>) -> Vec<T> {
-        self.report.rejections.extend(parsed.rejections);
-        self.stats.push(parsed.stats);
-        parsed.records
+    /// Takes a reader's rejections and counts, naming the file relative to the data directory;
+    /// returns its records.
+    fn absorb<T>(&mut self, path: &Path, parsed: Parsed<T>) -> Vec<T> {
+        let label = self.label(path);
+        let Parsed { records, rejections, mut stats } = parsed;
+        self.report.rejections.extend(rejections.into_iter().map(|r| Rejection { file: label.clone(), ..r }));
+        stats.file = label;
+        self.stats.push(stats);
+        records
     }
 
     /// Counts a row the reader accepted but the pipeline dropped (its rejection is already recorded).
@@ -274,14 +293,14 @@ impl<'a> Run<'a> {
     fn read_areas(&mut self) -> Result<(Vec<Municipality>, Vec<Area>), ImportError> {
         let pref = self.options.pref_code.clone();
         let (spec, path) = self.required("municipality_boundaries")?;
-        let boundaries = self.absorb(read_n03(&path, &spec.id, &pref)?);
+        let boundaries = self.absorb(&path, read_n03(&path, &spec.id, &pref)?);
         if boundaries.is_empty() {
             return Err(ImportError::NoBoundaries(pref));
         }
         let (spec, path) = self.required("medical_areas")?;
-        let membership = self.absorb(read_a38_membership(&path, &spec.id, &pref)?);
+        let membership = self.absorb(&path, read_a38_membership(&path, &spec.id, &pref)?);
         let population = match self.optional("area_population")? {
-            Some((spec, path)) => self.absorb(read_area_population(&path, &spec.id, &pref)?),
+            Some((spec, path)) => self.absorb(&path, read_area_population(&path, &spec.id, &pref)?),
             None => Vec::new(),
         };
         let built = build_areas(&pref, boundaries, &membership, &population);
@@ -298,7 +317,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional(id)? else { return Ok(()) };
         let label = self.label(&path);
-        let rows = self.absorb(read_mhlw_facilities(&path, &spec.id, &label, &self.options.pref_code)?);
+        let rows = self.absorb(&path, read_mhlw_facilities(&path, &spec.id, &label, &self.options.pref_code)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
             let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections) else {
@@ -331,7 +350,7 @@ impl<'a> Run<'a> {
         let Some((spec, path)) = self.optional("kijun_ika")? else { return Ok(()) };
         let label = self.label(&path);
         let pref = self.options.pref_code.clone();
-        let kijun = self.absorb(read_kijun(&path, &spec.id, &pref)?);
+        let kijun = self.absorb(&path, read_kijun(&path, &spec.id, &pref)?);
         let candidates = book
             .facilities
             .values()
@@ -407,7 +426,7 @@ impl<'a> Run<'a> {
     fn read_visiting_nurses(&mut self, placer: &Placer<'_>, book: &mut FacilityBook) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("visiting_nurses")? else { return Ok(()) };
         let label = self.label(&path);
-        let rows = self.absorb(read_care_offices(&path, &spec.id, &label, &self.options.pref_code)?);
+        let rows = self.absorb(&path, read_care_offices(&path, &spec.id, &label, &self.options.pref_code)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
             let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections) else {
@@ -439,7 +458,7 @@ impl<'a> Run<'a> {
     fn read_cancer_hubs(&mut self, book: &mut FacilityBook) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("cancer_hubs")? else { return Ok(()) };
         let label = self.label(&path);
-        let rows = self.absorb(read_cancer_hubs(&path, &spec.id, &label)?);
+        let rows = self.absorb(&path, read_cancer_hubs(&path, &spec.id, &label)?);
         for row in rows {
             let id = row.mhlw_id.as_ref().map(|id| format!("mhlw-{id}"));
             let target = id.as_ref().and_then(|id| book.facilities.get_mut(id));
@@ -481,7 +500,7 @@ impl<'a> Run<'a> {
             FacilityKind::Salon => read_salons(&path, &spec.id, &label)?,
             _ => read_peer_support(&path, &spec.id, &label)?,
         };
-        let rows = self.absorb(parsed);
+        let rows = self.absorb(&path, parsed);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
             let Some((location, municipality)) = self.place_gathering(at, &row, placer) else {
@@ -613,28 +632,7 @@ impl<'a> Run<'a> {
                 *self.report.capabilities.entry(entry.capability.as_str().to_owned()).or_default() += 1;
             }
         }
-        let sources = self
-            .used
-            .iter()
-            .map(|(spec, files)| {
-                let mine = self.stats.iter().filter(|s| s.source == spec.id);
-                let (read, accepted, rejected) =
-                    mine.fold((0, 0, 0), |(r, a, d), s| (r + s.read, a + s.accepted, d + s.rejected));
-                SourceRecord {
-                    id: spec.id.clone(),
-                    title: spec.title.clone(),
-                    publisher: spec.publisher.clone(),
-                    url: spec.url.clone(),
-                    licence: spec.licence.clone(),
-                    attribution: spec.attribution.clone(),
-                    as_of: spec.as_of.clone(),
-                    files: files.clone(),
-                    read,
-                    accepted,
-                    rejected,
-                }
-            })
-            .collect();
+        let sources = self.used.iter().map(|(spec, _)| SourceRecord::from_spec(spec, &self.stats)).collect();
         self.report.sources = self.stats;
         ImportOutcome { registry: Registry { facilities, areas, municipalities, sources }, report: self.report }
     }
