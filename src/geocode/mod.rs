@@ -6,6 +6,9 @@
 mod gazetteer;
 mod normalize;
 
+#[cfg(test)]
+mod accuracy;
+
 pub use gazetteer::{Gazetteer, GeocodeMatch, TownPoint, read_town_points};
 pub use normalize::{
     PREFECTURES, kanji_number, match_key, normalize_address, parse_kanji_number, split_prefecture,
