@@ -1,0 +1,151 @@
+//! Shared helpers of the integration tests: the real Kumamoto database (imported once by the real
+//! binary) and a real server on a free port.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+/// The kanwamap binary built for these tests.
+pub fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_kanwamap"))
+}
+
+/// The real data directory (`KANWAMAP_DATA_DIR`, else `var/data`).
+pub fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("KANWAMAP_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("var/data"));
+    assert!(dir.join("01_mhlw_facilities").is_dir(), "no data in {}: run scripts/fetch-data.sh", dir.display());
+    dir
+}
+
+/// Runs the binary and returns (status ok, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(binary()).args(args).output().expect("run kanwamap");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The Kumamoto database, imported by the real binary once and reused while it is newer than the
+/// binary. Imports go to a temporary file renamed into place, so parallel test processes are safe.
+pub fn kumamoto_db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests");
+        std::fs::create_dir_all(&dir).expect("test directory");
+        let db = dir.join("kumamoto.sqlite");
+        let fresh = matches!((modified(&db), modified(binary())), (Some(d), Some(b)) if d > b);
+        if !fresh {
+            let tmp = dir.join(format!("kumamoto-{}.sqlite", std::process::id()));
+            let report = dir.join("kumamoto.import-rejections.csv");
+            let (ok, stdout, stderr) = run(&[
+                "import",
+                "--data-dir",
+                data_dir().to_str().expect("utf-8 path"),
+                "--prefecture",
+                "43",
+                "--db",
+                tmp.to_str().expect("utf-8 path"),
+                "--report",
+                report.to_str().expect("utf-8 path"),
+            ]);
+            assert!(ok, "import failed:\n{stdout}\n{stderr}");
+            std::fs::write(dir.join("kumamoto.import-summary.txt"), &stdout).expect("write summary");
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+            // Checkpoint happens on close; the WAL files of the temporary name are gone by now.
+            std::fs::rename(&tmp, &db).expect("move database into place");
+        }
+        db
+    })
+}
+
+/// A running `kanwamap serve` on a free port, killed on drop.
+pub struct Server {
+    child: Child,
+    /// e.g. `http://127.0.0.1:40123`.
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the server on the Kumamoto database and waits until it listens.
+    pub fn start() -> Server {
+        Server::start_with(kumamoto_db(), &[])
+    }
+
+    /// Starts the server on a database with extra arguments.
+    pub fn start_with(db: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(binary())
+            .args(["serve", "--db", db.to_str().expect("utf-8 path"), "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start kanwamap serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        });
+        let base = rx.recv_timeout(Duration::from_secs(60)).expect("server printed its address within 60 s");
+        Server { child, base }
+    }
+
+    /// The full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET a path; returns status, content type and body.
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        http_get(&self.url(path))
+    }
+
+    /// GET a path expecting 200 JSON.
+    pub fn json(&self, path: &str) -> serde_json::Value {
+        let (status, _, body) = self.get(path);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: invalid JSON ({e}): {body}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking GET (reqwest without its blocking feature, on a throwaway runtime): status, content
+/// type, body.
+pub fn http_get(url: &str) -> (u16, String, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body = response.text().await.unwrap_or_default();
+        (status, content_type, body)
+    })
+}
