@@ -5,6 +5,7 @@
 //! problems are [`Rejection`]s, so one bad row never loses the good ones.
 
 mod error;
+pub mod kijun;
 mod manifest;
 mod table;
 
