@@ -4,6 +4,7 @@
 //! the single source of truth) → [`atlas`] (an immutable in-memory snapshot with spatial indexes)
 //! → [`api`] (HTTP) and the CLI.
 
+pub mod import;
 pub mod ingest;
 pub mod model;
 
