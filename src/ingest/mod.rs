@@ -7,6 +7,7 @@
 mod coordinate;
 mod error;
 pub mod kaigo;
+pub mod kijun;
 mod manifest;
 pub mod mhlw;
 pub mod seeds;

@@ -1,0 +1,1121 @@
+//! Matching facilities of one source to those of another by name and municipality, e.g. the 施設基準
+//! (届出受理医療機関名簿, filings accepted by the 厚生局) facilities, which carry capabilities but no
+//! coordinates, to the 医療情報ネット (MHLW medical information net) facilities, which carry coordinates.
+//!
+//! The two sources write names differently: one has the legal entity (`医療法人　朝日野会　朝日野総合病院`),
+//! the other only the facility (`朝日野総合病院`); national organisations appear with and without their
+//! 独立行政法人 form. [`normalize_facility_name`] removes these differences; [`JoinIndex::find`] then
+//! matches within a municipality and refuses to guess: an ambiguous name gives no match, because a
+//! wrong match (a clinic drawn at another clinic's place) is worse than a missing one.
+
+use std::collections::{HashMap, HashSet};
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Legal-entity forms (法人格) that precede or follow a facility name, longest first so that
+/// `社会福祉法人恩賜財団` is removed whole before `社会福祉法人` is tried (社団法人/財団法人 are the
+/// forms before the 2008 reform).
+const LEGAL_FORMS: &[&str] = &[
+    "社会福祉法人恩賜財団",
+    "国家公務員共済組合連合会",
+    "特定医療法人社団",
+    "特定医療法人財団",
+    "社会医療法人社団",
+    "社会医療法人財団",
+    "地方独立行政法人",
+    "国立研究開発法人",
+    "医療生活協同組合",
+    "社会福祉法人",
+    "独立行政法人",
+    "医療法人社団",
+    "医療法人財団",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "特定医療法人",
+    "社会医療法人",
+    "国立大学法人",
+    "生活協同組合",
+    "日本赤十字社",
+    "社団法人",
+    "財団法人",
+    "医療法人",
+    "社団",
+    "財団",
+];
+
+/// Legal forms after which a corporate name ending in 会 (`朝日野会`) usually follows: the 医療法人 and
+/// the 社団/財団 forms. After the national forms (独立行政法人 …) a 会 belongs to the facility name.
+const FORMS_WITH_KAI_NAME: &[&str] = &[
+    "特定医療法人社団",
+    "特定医療法人財団",
+    "社会医療法人社団",
+    "社会医療法人財団",
+    "医療法人社団",
+    "医療法人財団",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "特定医療法人",
+    "社会医療法人",
+    "社会福祉法人",
+    "社団法人",
+    "財団法人",
+    "医療法人",
+    "社団",
+    "財団",
+];
+
+/// National organisations whose hospitals are listed with or without the organisation:
+/// 国立病院機構 (NHO), 地域医療機能推進機構 (JCHO), 労働者健康安全機構 (JOHAS; one MHLW row has
+/// `労働者健康安全` without 機構).
+const ORGANISATIONS: &[&str] =
+    &["国立病院機構", "地域医療機能推進機構", "労働者健康安全機構", "労働者健康安全"];
+
+/// Corporate names ending in 会 that are part of the public facility name and are kept:
+/// 医師会 (`熊本市医師会熊本地域医療センター`) and 済生会 (`済生会熊本病院`).
+const KEPT_KAI: &[&str] = &["医師会", "済生会"];
+
+/// What may remain after a corporate 会 name without being a facility name of its own
+/// (`医療法人　悠紀会病院` is the 悠紀会病院, not a 病院).
+const GENERIC_REMAINDERS: &[&str] = &["病院", "医院", "診療所", "クリニック", "ホスピタル"];
+
+/// Words that many facility names share; they are not evidence that two names agree.
+const GENERIC_WORDS: &[&str] = &[
+    "耳鼻咽喉科",
+    "クリニック",
+    "ホスピタル",
+    "メディカル",
+    "リハビリテーション",
+    "医療センター",
+    "センター",
+    "産婦人科",
+    "小児科",
+    "皮膚科",
+    "泌尿器",
+    "消化器",
+    "循環器",
+    "診療所",
+    "内科",
+    "外科",
+    "眼科",
+    "整形",
+    "胃腸",
+    "病院",
+    "医院",
+    "医療",
+    "総合",
+    "記念",
+    "附属",
+    "分院",
+    "科",
+];
+
+/// Minimum length (in characters) of the shorter name for a containment match: shorter names such
+/// as `田中医院` collide too easily.
+const MIN_CONTAINED_CHARS: usize = 4;
+
+/// Normalises a facility name for comparison: NFKC, bracketed parts removed, legal-entity forms
+/// (医療法人, 社会福祉法人恩賜財団, 独立行政法人 …) and a following corporate name (`○○会`)
+/// removed when the name continues after it, national organisations (国立病院機構,
+/// 地域医療機能推進機構 …) removed, whitespace and `・` removed, `ヶ`/`ケ`, a few variant kanji and
+/// dashes unified (see `unify_variant`), Latin letters lower-cased. `之` and `の` are not unified:
+/// they distinguish real names.
+///
+/// `医療法人　朝日野会　朝日野総合病院` → `朝日野総合病院`; `独立行政法人国立病院機構熊本南病院` →
+/// `熊本南病院`.
+pub fn normalize_facility_name(s: &str) -> String {
+    // 會 is unified before the corporate-name rule so that `三松會` is recognised as a 会 name.
+    let text: String = s.nfkc().map(|c| if c == '會' { '会' } else { c }).collect();
+    let text = remove_brackets(&text);
+    let mut rest = text.trim();
+    let mut kai_may_follow = false;
+    loop {
+        if let Some(form) = LEGAL_FORMS.iter().find(|f| rest.starts_with(**f)) {
+            kai_may_follow = FORMS_WITH_KAI_NAME.contains(form);
+            rest = rest[form.len()..].trim_start();
+        } else if let Some(org) = ORGANISATIONS.iter().find(|o| rest.starts_with(**o)) {
+            kai_may_follow = false;
+            rest = rest[org.len()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    let rest = strip_corporate_kai(rest, kai_may_follow);
+    let rest = strip_trailing_legal_form(rest);
+    let key: String = rest
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '・')
+        .map(unify_variant)
+        .flat_map(char::to_lowercase)
+        .collect();
+    if key.is_empty() {
+        // A name that is nothing but a legal form (should not happen) still compares as itself.
+        return text.chars().filter(|c| !c.is_whitespace()).collect();
+    }
+    key
+}
+
+/// Unifies characters that the two sources write differently for the same name: `ヶ`/`ケ`, a few
+/// variant kanji (異体字: 髙→高, 﨑/嵜→崎, 德→徳, 濵→浜, 邊/邉→辺, 會→会, 醫→医) and dashes written for the
+/// katakana long vowel (`リハビリテ－ション`).
+fn unify_variant(c: char) -> char {
+    match c {
+        'ヶ' => 'ケ',
+        '髙' => '高',
+        '﨑' | '嵜' => '崎',
+        '德' => '徳',
+        '濵' => '浜',
+        '邊' | '邉' => '辺',
+        '會' => '会',
+        '醫' => '医',
+        '-' | '−' | '‐' | '―' | '–' | 'ｰ' => 'ー',
+        other => other,
+    }
+}
+
+/// Removes `(…)`, `[…]`, `【…】`, `〔…〕`, `「…」` with their content (NFKC has already turned
+/// full-width parentheses into ASCII). An unclosed bracket is kept as text.
+fn remove_brackets(s: &str) -> String {
+    const PAIRS: &[(char, char)] = &[('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕'), ('「', '」')];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some((start, open)) = rest.char_indices().find(|(_, c)| PAIRS.iter().any(|(o, _)| o == c)) {
+        let close = PAIRS.iter().find(|(o, _)| *o == open).map(|(_, c)| *c).unwrap_or(open);
+        let after_open = &rest[start + open.len_utf8()..];
+        match after_open.find(close) {
+            Some(end) => {
+                out.push_str(&rest[..start]);
+                // Keep a space so that tokens on both sides stay apart.
+                out.push(' ');
+                rest = &after_open[end + close.len_utf8()..];
+            }
+            None => {
+                out.push_str(&rest[..start + open.len_utf8()]);
+                rest = after_open;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes a leading corporate name: a whitespace-separated first token ending in 会 when a name
+/// follows (`朝日野会　朝日野総合病院`, also without a legal form: `高森会　阿蘇やまなみ病院`); right
+/// after a 医療法人-type legal form, any whitespace-separated first token (`医療法人ブレス　本田…`), or
+/// a glued `○○会` (`仙寿会緒方医院`). What remains must be more than a generic word
+/// (`医療法人　悠紀会病院` stays `悠紀会病院`). 医師会 and 済生会 are part of the name and kept.
+fn strip_corporate_kai(rest: &str, after_legal_form: bool) -> &str {
+    let is_kept = |kai: &str| KEPT_KAI.iter().any(|k| kai.ends_with(k));
+    let is_a_name = |s: &str| {
+        let first_token = s.split(char::is_whitespace).next().unwrap_or("");
+        s.chars().count() >= 2 && !GENERIC_REMAINDERS.contains(&first_token)
+    };
+    if let Some((first, more)) = rest.split_once(char::is_whitespace) {
+        let more = more.trim_start();
+        // A corporate name ends in 会; after a 医療法人-type form any name is one (`ブレス`), unless it
+        // looks like a facility itself (`医療法人　瀬口医院　ささ小児科`).
+        let looks_like_facility = GENERIC_WORDS.iter().any(|w| first.ends_with(w));
+        let corporate = first.ends_with('会') || (after_legal_form && !looks_like_facility);
+        if corporate && first.chars().count() >= 2 && !is_kept(first) && is_a_name(more) {
+            return more;
+        }
+    }
+    if !after_legal_form {
+        return rest;
+    }
+    // Glued: the first 会 within the first few characters ends the corporate name.
+    let Some((index, _)) = rest.char_indices().take(9).skip(1).find(|(_, c)| *c == '会') else {
+        return rest;
+    };
+    let kai = &rest[..index + '会'.len_utf8()];
+    let after = rest[kai.len()..].trim_start();
+    if is_kept(kai) || !is_a_name(after) {
+        return rest;
+    }
+    after
+}
+
+/// Removes a trailing whitespace-separated token that is a legal entity (`○○病院　医療法人△△会`).
+fn strip_trailing_legal_form(rest: &str) -> &str {
+    match rest.trim_end().rsplit_once(char::is_whitespace) {
+        Some((head, last)) if !head.trim().is_empty() && LEGAL_FORMS.iter().any(|f| last.starts_with(f)) => {
+            head.trim_end()
+        }
+        _ => rest,
+    }
+}
+
+/// Text compared inside addresses and municipality names: NFKC, no whitespace, `ヶ` as `ケ`.
+fn compact(s: &str) -> String {
+    s.nfkc().filter(|c| !c.is_whitespace()).map(|c| if c == 'ヶ' { 'ケ' } else { c }).collect()
+}
+
+/// Removes a leading prefecture name (`熊本県`, `東京都`, `北海道`, `京都府`, `大阪府`).
+fn strip_prefecture(s: &str) -> &str {
+    for special in ["北海道", "東京都", "京都府", "大阪府"] {
+        if let Some(rest) = s.strip_prefix(special) {
+            return rest;
+        }
+    }
+    // Other prefecture names are two or three characters followed by 県 (神奈川県, 和歌山県, 鹿児島県).
+    match s.char_indices().take(4).skip(2).find(|(_, c)| *c == '県') {
+        Some((index, c)) => &s[index + c.len_utf8()..],
+        None => s,
+    }
+}
+
+/// Removes a leading district (郡) name (`上益城郡嘉島町…` → `嘉島町…`): a 郡 within the first five
+/// characters, with no 市 before it.
+fn strip_district(s: &str) -> Option<&str> {
+    let (index, c) = s.char_indices().take(5).skip(1).find(|(_, c)| *c == '郡')?;
+    let head = &s[..index];
+    if head.contains('市') {
+        return None;
+    }
+    Some(&s[index + c.len_utf8()..])
+}
+
+/// The 5-digit municipality code of an address, from a list of (code, name) pairs such as
+/// `municipality_to_iryoken2_43_kumamoto.csv` (`43101`, `熊本市中央区`).
+///
+/// The address may start with the prefecture (`熊本県`) or not, and may name the district (郡) of a
+/// town or village or not (`上益城郡嘉島町…` and `嘉島町…`); municipality names may be given with or
+/// without their 郡. The longest matching name wins, so a ward (`熊本市中央区`) is found; an address
+/// of a designated city without its ward (`熊本市…`) gives `None` when the list has only wards.
+pub fn municipality_code_from_address(address: &str, municipalities: &[(String, String)]) -> Option<String> {
+    let address = compact(address);
+    let address = strip_prefecture(&address);
+    let names: Vec<(&str, String)> = municipalities
+        .iter()
+        .flat_map(|(code, name)| {
+            let name = compact(name);
+            let short = strip_district(&name).filter(|s| !s.is_empty()).map(str::to_owned);
+            std::iter::once((code.as_str(), name)).chain(short.map(|s| (code.as_str(), s)))
+        })
+        .collect();
+    let longest = |address: &str| {
+        names
+            .iter()
+            .filter(|(_, name)| !name.is_empty() && address.starts_with(name.as_str()))
+            .max_by_key(|(_, name)| name.len())
+            .map(|(code, _)| (*code).to_owned())
+    };
+    longest(address).or_else(|| strip_district(address).and_then(longest))
+}
+
+/// Normalises an address up to its house number: prefecture and district (郡) removed, `大字`
+/// removed and a 小字 introduced by `字` dropped (`竹迫字桜山２２４９` → `竹迫2249`; one source writes
+/// them, the other not), kanji numerals before `丁目`/`番地`/`番`/`号` read as numbers, and after the
+/// first digit only the numbers are kept, joined by `-` (`丁目`, `番地`, `番`, `号`, `の` and dashes
+/// are separators); a building name or floor after the house number is dropped.
+/// `熊本県上益城郡嘉島町大字上島２２３２番地イオンモール熊本１Ｆ` → `嘉島町上島2232`. `None` when
+/// the address has no digit, since an address without a house number is not specific enough.
+pub fn normalize_address(address: &str) -> Option<String> {
+    const SEPARATORS: &[&str] = &["丁目", "番地", "番", "号", "の", "-", "ー", "−", "‐", "―", "–"];
+    let spaced: String = address.nfkc().map(|c| if c == 'ヶ' { 'ケ' } else { c }).collect();
+    let spaced = kanji_numbers_to_digits(&spaced);
+    let first_digit = spaced.find(|c: char| c.is_ascii_digit())?;
+    // Spaces are dropped before the house number (`熊本市　東区`) but end it after (`1-8-33 2階`).
+    let place: String = spaced[..first_digit].chars().filter(|c| !c.is_whitespace()).collect();
+    let without_pref = strip_prefecture(&place);
+    let without_district = strip_district(without_pref).unwrap_or(without_pref);
+    let mut key = without_district.replace("大字", "");
+    if let Some(aza) = key.find('字').filter(|&at| at > 0) {
+        key.truncate(aza);
+    }
+    let mut rest = &spaced[first_digit..];
+    loop {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            break;
+        }
+        let before = key.len();
+        key.push_str(&rest[..digits]);
+        rest = &rest[digits..];
+        if rest.starts_with(['F', 'f', '階']) {
+            // A floor (`1-6-95-1F`), not part of the house number.
+            key.truncate(before.min(key.len()));
+            break;
+        }
+        let Some(separator) = SEPARATORS.iter().find(|s| rest.starts_with(**s)) else {
+            break;
+        };
+        let after = &rest[separator.len()..];
+        // 号 ends a house number; what follows it is a room or floor (`38号1階`).
+        if *separator == "号" || !after.starts_with(|c: char| c.is_ascii_digit()) {
+            break;
+        }
+        key.push('-');
+        rest = after;
+    }
+    let key = key.trim_end_matches('-').to_owned();
+    Some(key).filter(|k| k.ends_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Replaces a run of kanji numerals (一…九, 十; up to 99) followed by `丁目`, `番地`, `番` or `号` by
+/// its value in ASCII digits: `弓削五丁目１２番` → `弓削5丁目１２番`, `二丁目十番七号` → `2丁目10番7号`.
+fn kanji_numbers_to_digits(s: &str) -> String {
+    const UNITS: &[&str] = &["丁目", "番", "号"];
+    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|v| v as u32);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| digit(**c).is_some() || **c == '十').count();
+        let followed: String = chars[i + run..].iter().take(2).collect();
+        let value = (run > 0 && UNITS.iter().any(|u| followed.starts_with(u)))
+            .then(|| kanji_value(&chars[i..i + run], digit))
+            .flatten();
+        match value {
+            Some(v) => {
+                out.push_str(&v.to_string());
+                i += run;
+            }
+            None => {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The value of kanji numerals up to 99 written with 十 (`十` 10, `二十五` 25) or digit by digit
+/// (`一〇` 10); `None` for anything else.
+fn kanji_value(run: &[char], digit: impl Fn(char) -> Option<u32>) -> Option<u32> {
+    match run.iter().position(|c| *c == '十') {
+        None => run.iter().try_fold(0u32, |v, c| Some(v * 10 + digit(*c)?)).filter(|_| run.len() <= 2),
+        Some(at) => {
+            let tens = match &run[..at] {
+                [] => 1,
+                [t] => digit(*t)?,
+                _ => return None,
+            };
+            let ones = match &run[at + 1..] {
+                [] => 0,
+                [o] => digit(*o)?,
+                _ => return None,
+            };
+            Some(tens * 10 + ones)
+        }
+    }
+}
+
+/// Whether two normalised names share a name token: the first two characters of one name, when
+/// they are not the start of a generic word, occur in a distinctive part of the other (a part that
+/// is not a generic word such as 病院 or クリニック). Requiring the *leading* characters — where the
+/// proper name usually stands — keeps `健軍こどもクリニック` apart from `田畑こどもクリニック` at the
+/// same address (a successor clinic), while `問端医院` and `問端内科` agree.
+fn shares_name_token(a: &str, b: &str) -> bool {
+    let bigrams = |s: &str| -> HashSet<(char, char)> {
+        distinctive_parts(s)
+            .iter()
+            .flat_map(|part| {
+                let chars: Vec<char> = part.chars().collect();
+                chars.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let lead = |s: &str| -> Option<(char, char)> {
+        if GENERIC_WORDS.iter().any(|w| s.starts_with(w)) {
+            return None;
+        }
+        let mut chars = s.chars();
+        Some((chars.next()?, chars.next()?))
+    };
+    let leads_in = |x: &str, y: &str| lead(x).is_some_and(|g| bigrams(y).contains(&g));
+    leads_in(a, b) || leads_in(b, a)
+}
+
+/// The parts of a name left between its generic words.
+fn distinctive_parts(name: &str) -> Vec<String> {
+    let mut parts = vec![name.to_owned()];
+    for word in GENERIC_WORDS {
+        parts = parts.iter().flat_map(|p| p.split(word).map(str::to_owned).collect::<Vec<_>>()).collect();
+    }
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// Whether one name contains the other, the shorter having at least [`MIN_CONTAINED_CHARS`] characters.
+fn contains_either(a: &str, b: &str) -> bool {
+    let (short, long) = if a.chars().count() <= b.chars().count() { (a, b) } else { (b, a) };
+    short.chars().count() >= MIN_CONTAINED_CHARS && long.contains(short)
+}
+
+/// A facility that queries may be matched to (e.g. a 医療情報ネット hospital or clinic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinCandidate {
+    /// The identifier returned on a match.
+    pub id: String,
+    /// Official name as published.
+    pub name: String,
+    /// 5-digit municipality code, when known.
+    pub municipality_code: Option<String>,
+    /// Address as published, when known.
+    pub address: Option<String>,
+}
+
+/// How a match was made, from the strongest evidence to the weakest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JoinMethod {
+    /// Equal normalised names (within the municipality when both sides know it).
+    ExactName,
+    /// One normalised name contains the other, the only such candidate in the municipality.
+    ContainedName,
+    /// Equal address up to the house number in the municipality and a shared name part.
+    Address,
+}
+
+/// A successful match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinMatch {
+    /// The candidate's identifier.
+    pub id: String,
+    /// How it was matched.
+    pub method: JoinMethod,
+}
+
+/// A test of one matching step on a candidate.
+type EntryTest<'a> = dyn Fn(&Entry) -> bool + 'a;
+
+/// One candidate with its comparison keys.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    name_key: String,
+    municipality: Option<String>,
+    address_key: Option<String>,
+}
+
+/// An index of candidates for matching, normally the facilities of one prefecture (name-only matches
+/// are unique across the whole index).
+#[derive(Debug, Clone, Default)]
+pub struct JoinIndex {
+    entries: Vec<Entry>,
+    by_municipality: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+/// The first five characters of a municipality code (a 6-digit code carries a check digit).
+fn municipality_key(code: &str) -> String {
+    code.trim().chars().take(5).collect()
+}
+
+impl JoinIndex {
+    /// Builds the index.
+    pub fn new(candidates: impl IntoIterator<Item = JoinCandidate>) -> Self {
+        let mut index = JoinIndex::default();
+        for candidate in candidates {
+            let at = index.entries.len();
+            let entry = Entry {
+                name_key: normalize_facility_name(&candidate.name),
+                municipality: candidate.municipality_code.as_deref().map(municipality_key),
+                address_key: candidate.address.as_deref().and_then(normalize_address),
+                id: candidate.id,
+            };
+            if let Some(m) = &entry.municipality {
+                index.by_municipality.entry(m.clone()).or_default().push(at);
+            }
+            index.by_name.entry(entry.name_key.clone()).or_default().push(at);
+            index.entries.push(entry);
+        }
+        index
+    }
+
+    /// Number of candidates.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no candidate.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Finds the one candidate that is this facility, or `None` when there is none or more than one.
+    ///
+    /// With a municipality, in order: (a) equal normalised name in the municipality; (b) one name
+    /// contains the other (the shorter ≥ 4 characters), the only such candidate in the municipality;
+    /// (c) equal address up to the house number in the municipality plus a shared name token (the
+    /// first two characters of one name found in a distinctive part of the other, see
+    /// `shares_name_token`), the only such candidate; (d) an equal name anywhere in the index when it
+    /// is unique there and that candidate's municipality is unknown. A step that finds several
+    /// candidates keeps the one at the same address (up to the house number) if exactly one is, and
+    /// otherwise ends the search with `None` rather than trying weaker evidence. Candidates of
+    /// another known municipality never match.
+    ///
+    /// Without a municipality, only an equal normalised name that is unique across the index matches.
+    pub fn find(
+        &self,
+        name: &str,
+        municipality_code: Option<&str>,
+        address: Option<&str>,
+    ) -> Option<JoinMatch> {
+        let key = normalize_facility_name(name);
+        if key.is_empty() {
+            return None;
+        }
+        let found = |at: usize, method| Some(JoinMatch { id: self.entries[at].id.clone(), method });
+        let same_name: &[usize] = self.by_name.get(&key).map_or(&[], Vec::as_slice);
+        let Some(municipality) = municipality_code.map(municipality_key) else {
+            return match same_name {
+                [only] => found(*only, JoinMethod::ExactName),
+                _ => None,
+            };
+        };
+        let pool: &[usize] = self.by_municipality.get(&municipality).map_or(&[], Vec::as_slice);
+        let query_address = address.and_then(normalize_address);
+        let same_address =
+            |at: &usize| query_address.is_some() && self.entries[*at].address_key == query_address;
+        let steps: [(JoinMethod, &EntryTest); 3] = [
+            (JoinMethod::ExactName, &|e: &Entry| e.name_key == key),
+            (JoinMethod::ContainedName, &|e: &Entry| contains_either(&e.name_key, &key)),
+            (JoinMethod::Address, &|e: &Entry| {
+                query_address.is_some()
+                    && e.address_key == query_address
+                    && shares_name_token(&e.name_key, &key)
+            }),
+        ];
+        for (method, accepts) in steps {
+            let hits: Vec<usize> = pool.iter().copied().filter(|&at| accepts(&self.entries[at])).collect();
+            match hits.as_slice() {
+                [] => continue,
+                [only] => return found(*only, method),
+                _ => {
+                    // Several candidates (two 前田内科医院 in one ward): the address may tell them apart.
+                    let at_address: Vec<usize> = hits.into_iter().filter(same_address).collect();
+                    return match at_address.as_slice() {
+                        [only] => found(*only, method),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        match same_name {
+            [only] if self.entries[*only].municipality.is_none() => found(*only, JoinMethod::ExactName),
+            _ => None,
+        }
+    }
+
+    /// Matches many facilities at once and makes the result one-to-one: when several queries get the
+    /// same candidate, they all keep it only if their normalised names are equal (the same facility
+    /// listed twice); otherwise a single [`JoinMethod::ExactName`] claimant keeps it and the others
+    /// lose it, and without one all lose it. Each query is (name, municipality code, address); the
+    /// result is in query order.
+    pub fn find_all<'q>(
+        &self,
+        queries: impl IntoIterator<Item = (&'q str, Option<&'q str>, Option<&'q str>)>,
+    ) -> Vec<Option<JoinMatch>> {
+        let queries: Vec<_> = queries.into_iter().collect();
+        let mut matches: Vec<Option<JoinMatch>> = queries
+            .iter()
+            .map(|(name, municipality, address)| self.find(name, *municipality, *address))
+            .collect();
+        let mut claims: HashMap<String, Vec<usize>> = HashMap::new();
+        for (at, m) in matches.iter().enumerate() {
+            if let Some(m) = m {
+                claims.entry(m.id.clone()).or_default().push(at);
+            }
+        }
+        for claimants in claims.values().filter(|c| c.len() > 1) {
+            let first_name = normalize_facility_name(queries[claimants[0]].0);
+            if claimants.iter().all(|&at| normalize_facility_name(queries[at].0) == first_name) {
+                continue;
+            }
+            let exact: Vec<usize> = claimants
+                .iter()
+                .copied()
+                .filter(|&at| matches[at].as_ref().is_some_and(|m| m.method == JoinMethod::ExactName))
+                .collect();
+            for &at in claimants {
+                if exact.len() != 1 || exact[0] != at {
+                    matches[at] = None;
+                }
+            }
+        }
+        matches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod names {
+        use super::*;
+
+        #[test]
+        fn legal_forms_and_corporate_names_are_removed() {
+            let n = normalize_facility_name;
+            assert_eq!(n("医療法人　朝日野会　朝日野総合病院"), "朝日野総合病院");
+            assert_eq!(n("医療法人仙寿会緒方医院"), "緒方医院");
+            assert_eq!(n("医療法人社団大徳会　大阿蘇病院"), "大阿蘇病院");
+            assert_eq!(n("医療法人　悠紀会病院"), "悠紀会病院", "会 followed by a bare 病院 is the name");
+            assert_eq!(n("医療法人　竹下内科医院"), "竹下内科医院");
+            assert_eq!(n("高森会　阿蘇やまなみ病院"), "阿蘇やまなみ病院");
+            assert_eq!(n("医療法人ブレス　本田レディースクリニック"), "本田レディースクリニック");
+            assert_eq!(n("医療法人　瀬口医院　ささ小児科"), "瀬口医院ささ小児科");
+            assert_eq!(n("恵和会　病院"), "恵和会病院", "a bare generic word is not a name");
+            assert_eq!(n("社団法人　熊本南会　南病院"), "南病院");
+            assert_eq!(n("社団三枝会　犬童内科胃腸科医院"), "犬童内科胃腸科医院");
+            assert_eq!(n("社会福祉法人恩賜財団済生会熊本病院"), "済生会熊本病院");
+            assert_eq!(n("済生会熊本病院"), "済生会熊本病院");
+            assert_eq!(n("仁誠会クリニック光の森"), "仁誠会クリニック光の森", "no legal form: kept");
+            assert_eq!(n("国家公務員共済組合連合会熊本中央病院"), "熊本中央病院");
+            assert_eq!(n("日本赤十字社熊本健康管理センター"), "熊本健康管理センター");
+        }
+
+        #[test]
+        fn national_organisations_are_removed() {
+            let n = normalize_facility_name;
+            assert_eq!(n("独立行政法人国立病院機構熊本南病院"), "熊本南病院");
+            assert_eq!(n("国立病院機構熊本南病院"), "熊本南病院");
+            assert_eq!(n("熊本南病院"), "熊本南病院");
+            assert_eq!(n("独立行政法人地域医療機能推進機構　人吉医療センター"), "人吉医療センター");
+            assert_eq!(n("独立行政法人労働者健康安全機構　熊本労災病院"), "熊本労災病院");
+            assert_eq!(n("独立行政法人労働者健康安全熊本労災病院"), "熊本労災病院");
+        }
+
+        #[test]
+        fn medical_association_names_are_kept() {
+            let n = normalize_facility_name;
+            assert_eq!(n("一般社団法人熊本市医師会熊本地域医療センター"), "熊本市医師会熊本地域医療センター");
+            assert_eq!(n("熊本市医師会熊本地域医療センター"), "熊本市医師会熊本地域医療センター");
+        }
+
+        #[test]
+        fn width_brackets_spaces_and_small_ke() {
+            let n = normalize_facility_name;
+            assert_eq!(n("ＡＢＣクリニック（旧　中央医院）"), "abcクリニック");
+            assert_eq!(n("ひかりヶ丘眼科・内科医院"), n("医療法人社団栄康会　ひかりケ丘眼科・内科医院"));
+            assert_eq!(n("熊本　第一　病院"), "熊本第一病院");
+            assert_ne!(n("玉之内医院"), n("玉の内医院"), "之 and の are different names");
+            assert_eq!(n("みなみ医院　医療法人南会"), "みなみ医院", "trailing legal entity");
+            assert_eq!(n("（医院"), "(医院", "unclosed bracket stays");
+            assert_eq!(n(""), "");
+            assert_eq!(n("医療法人"), "医療法人");
+        }
+    }
+
+    mod addresses {
+        use super::*;
+
+        fn kumamoto() -> Vec<(String, String)> {
+            [("43101", "熊本市中央区"), ("43102", "熊本市東区"), ("43443", "益城町"), ("43202", "八代市")]
+                .into_iter()
+                .map(|(c, n)| (c.to_owned(), n.to_owned()))
+                .collect()
+        }
+
+        #[test]
+        fn municipality_with_or_without_prefecture_and_district() {
+            let m = kumamoto();
+            let code = |a: &str| municipality_code_from_address(a, &m);
+            assert_eq!(code("熊本県熊本市中央区大江本町８ー１５").as_deref(), Some("43101"));
+            assert_eq!(code("熊本市　東区保田窪５－１０－２３").as_deref(), Some("43102"));
+            assert_eq!(code("上益城郡益城町惣領１３１６").as_deref(), Some("43443"));
+            assert_eq!(code("熊本県上益城郡益城町惣領１３１６").as_deref(), Some("43443"));
+            assert_eq!(code("益城町惣領１３１６").as_deref(), Some("43443"));
+            assert_eq!(code("八代市大村町１"), Some("43202".to_owned()));
+            assert_eq!(code("熊本市本山町"), None, "no ward");
+            assert_eq!(code("福岡市中央区"), None);
+            assert_eq!(code(""), None);
+            let with_district = vec![("43443".to_owned(), "上益城郡益城町".to_owned())];
+            assert_eq!(
+                municipality_code_from_address("益城町惣領１", &with_district).as_deref(),
+                Some("43443")
+            );
+            assert_eq!(
+                municipality_code_from_address("熊本県上益城郡益城町惣領１", &with_district).as_deref(),
+                Some("43443")
+            );
+        }
+
+        #[test]
+        fn address_keys_stop_at_the_house_number() {
+            let a = |s: &str| normalize_address(s);
+            assert_eq!(
+                a("熊本県上益城郡嘉島町大字上島２２３２番地イオンモール熊本１Ｆ").as_deref(),
+                Some("嘉島町上島2232")
+            );
+            assert_eq!(a("上益城郡嘉島町上島２２３２"), a("熊本県上益城郡嘉島町上島２２３２"));
+            assert_eq!(a("菊池郡菊陽町光の森３丁目１７番地４").as_deref(), Some("菊陽町光の森3-17-4"));
+            assert_eq!(a("熊本市東区佐土原１－８－３３").as_deref(), Some("熊本市東区佐土原1-8-33"));
+            assert_eq!(a("熊本市東区佐土原1ー8ー33 2階").as_deref(), Some("熊本市東区佐土原1-8-33"));
+            assert_eq!(a("天草郡苓北町富岡３６００の３").as_deref(), Some("苓北町富岡3600-3"));
+            assert_eq!(a("菊池郡菊陽町武蔵ヶ丘二丁目十番七号").as_deref(), Some("菊陽町武蔵ケ丘2-10-7"));
+            assert_eq!(a("熊本市北区弓削五丁目１２番２５号"), a("熊本県熊本市北区弓削５ー１２ー２５"));
+            assert_eq!(a("人吉市下原田町字西門１１２５－２"), a("熊本県人吉市下原田町１１２５ー２"));
+            assert_eq!(a("合志市竹迫２２４９番地２"), a("熊本県合志市竹迫字桜山２２４９ー２"));
+            assert_eq!(
+                a("阿蘇市一の宮町宮地　字桐子１４４６－１").as_deref(),
+                Some("阿蘇市一の宮町宮地1446-1")
+            );
+            assert_eq!(a("二十一番地").as_deref(), Some("21"));
+            assert_eq!(a("熊本市南区白藤二丁目２番３８号１階").as_deref(), Some("熊本市南区白藤2-2-38"));
+            assert_eq!(a("熊本市東区長嶺西１－６－９５－１Ｆ").as_deref(), Some("熊本市東区長嶺西1-6-95"));
+            assert_eq!(a("熊本市中央区南熊本１丁目９番２５号　２Ｆ"), a("熊本市中央区南熊本１ー９ー２５"));
+            assert_eq!(a("熊本市中央区"), None, "no house number");
+            assert_eq!(a(""), None);
+        }
+    }
+
+    mod index {
+        use super::*;
+
+        fn candidate(
+            id: &str,
+            name: &str,
+            municipality: Option<&str>,
+            address: Option<&str>,
+        ) -> JoinCandidate {
+            JoinCandidate {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                municipality_code: municipality.map(str::to_owned),
+                address: address.map(str::to_owned),
+            }
+        }
+
+        fn index() -> JoinIndex {
+            JoinIndex::new([
+                candidate("h1", "国立病院機構熊本南病院", Some("43213"), None),
+                candidate("h2", "一般社団法人熊本市医師会熊本地域医療センター", Some("43101"), None),
+                candidate("c1", "田中医院", Some("43101"), Some("熊本県熊本市中央区大江１ー１")),
+                candidate("c2", "田中医院", Some("43101"), Some("熊本県熊本市中央区大江２ー２")),
+                candidate(
+                    "c3",
+                    "すずらん内科クリニック",
+                    Some("43102"),
+                    Some("熊本県熊本市東区佐土原１－８－３３"),
+                ),
+                candidate("c4", "山田眼科", Some("43102"), None),
+                candidate("c5", "山田眼科分院", Some("43102"), None),
+                candidate("c6", "みどり医院", None, None),
+                candidate("c7", "あおば医院", Some("43202"), None),
+                candidate("c8", "あおば医院", Some("43203"), None),
+            ])
+        }
+
+        #[test]
+        fn exact_and_contained_names_within_the_municipality() {
+            let idx = index();
+            assert_eq!(idx.len(), 10);
+            let hit = idx.find("独立行政法人国立病院機構熊本南病院", Some("43213"), None).unwrap();
+            assert_eq!((hit.id.as_str(), hit.method), ("h1", JoinMethod::ExactName));
+            let hit = idx.find("熊本市医師会熊本地域医療センター", Some("43101"), None).unwrap();
+            assert_eq!((hit.id.as_str(), hit.method), ("h2", JoinMethod::ExactName));
+            let hit = idx.find("熊本地域医療センター", Some("43101"), None).unwrap();
+            assert_eq!((hit.id.as_str(), hit.method), ("h2", JoinMethod::ContainedName));
+            assert_eq!(idx.find("熊本南病院", Some("43101"), None), None, "another municipality");
+        }
+
+        #[test]
+        fn ambiguity_gives_no_match() {
+            let idx = index();
+            assert_eq!(idx.find("田中医院", Some("43101"), None), None, "two equal names");
+            let hit = idx.find("田中医院", Some("43101"), Some("熊本市中央区大江二丁目２番")).unwrap();
+            assert_eq!((hit.id.as_str(), hit.method), ("c2", JoinMethod::ExactName), "the address decides");
+            assert_eq!(idx.find("田中医院", Some("43101"), Some("熊本市中央区大江３－３")), None);
+            assert_eq!(idx.find("山田眼科", Some("43102"), None).unwrap().id, "c4", "exact beats contained");
+            assert_eq!(idx.find("山田", Some("43102"), None), None, "too short to contain");
+            assert_eq!(idx.find("あおば医院", None, None), None, "not unique without municipality");
+            assert_eq!(idx.find("国立病院機構熊本南病院", None, None).unwrap().id, "h1");
+        }
+
+        #[test]
+        fn address_with_a_shared_name_part() {
+            let idx = index();
+            let addr = Some("熊本市東区佐土原１－８－３３　２階");
+            let hit = idx.find("医療法人すずらん会　すずらんクリニック", Some("43102"), addr).unwrap();
+            assert_eq!((hit.id.as_str(), hit.method), ("c3", JoinMethod::Address));
+            assert_eq!(
+                idx.find("ひまわりクリニック", Some("43102"), addr),
+                None,
+                "only generic words shared"
+            );
+            assert_eq!(
+                idx.find("すずらんクリニック", Some("43102"), Some("熊本市東区佐土原１－８－３４")),
+                None
+            );
+        }
+
+        #[test]
+        fn unknown_municipality_of_the_candidate_matches_by_unique_name() {
+            let idx = index();
+            assert_eq!(idx.find("みどり医院", Some("43101"), None).unwrap().id, "c6");
+            assert_eq!(idx.find("みどり", Some("43101"), None), None);
+        }
+
+        #[test]
+        fn find_all_is_one_to_one() {
+            let idx = index();
+            let matches = idx.find_all([
+                ("熊本市医師会熊本地域医療センター", Some("43101"), None),
+                ("熊本地域医療センター", Some("43101"), None),
+                ("山田眼科分院", Some("43102"), None),
+                ("医療法人　山田眼科分院", Some("43102"), None),
+            ]);
+            let ids: Vec<Option<&str>> = matches.iter().map(|m| m.as_ref().map(|m| m.id.as_str())).collect();
+            assert_eq!(ids, vec![Some("h2"), None, Some("c5"), Some("c5")]);
+        }
+
+        #[test]
+        fn empty_index_and_empty_name() {
+            let idx = JoinIndex::new([]);
+            assert!(idx.is_empty());
+            assert_eq!(idx.find("熊本南病院", Some("43213"), None), None);
+            assert_eq!(index().find("", Some("43213"), None), None);
+        }
+    }
+
+    /// The real Kumamoto data: 施設基準 facilities (九州厚生局, 2025-10-01) against the 医療情報ネット
+    /// hospitals (official, 2025-06-01) and the derived clinic list.
+    mod real_data {
+        use super::*;
+        use std::collections::{BTreeMap, HashSet};
+        use std::path::Path;
+
+        use crate::ingest::CsvTable;
+        use crate::ingest::kijun::{KijunFacility, read_kijun};
+        use crate::model::Capability;
+
+        struct Kumamoto {
+            facilities: Vec<KijunFacility>,
+            municipalities: Vec<(String, String)>,
+            index: JoinIndex,
+            hospital_ids: HashSet<String>,
+            names: HashMap<String, String>,
+            addresses: HashMap<String, String>,
+        }
+
+        fn table(dir: &Path, file: &str) -> CsvTable {
+            CsvTable::open(&dir.join(file)).unwrap_or_else(|e| panic!("{file} reads: {e}"))
+        }
+
+        fn load() -> Kumamoto {
+            let dir = crate::test_data_dir();
+            let munis = table(&dir, "02_secondary_medical_areas/municipality_to_iryoken2_43_kumamoto.csv");
+            let (code, name) = (munis.column("muni_code").unwrap(), munis.column("muni_name").unwrap());
+            let municipalities: Vec<(String, String)> =
+                munis.rows.iter().map(|r| (r.get(code).to_owned(), r.get(name).to_owned())).collect();
+            assert_eq!(municipalities.len(), 49);
+
+            let hospitals = table(&dir, "01_mhlw_facilities/hospital_facility_20250601_43_kumamoto.csv");
+            let col = |n: &str| hospitals.column(n).unwrap();
+            let (id, name, pref, city, address) =
+                (col("ID"), col("正式名称"), col("都道府県コード"), col("市区町村コード"), col("所在地"));
+            let mut candidates: Vec<JoinCandidate> = hospitals
+                .rows
+                .iter()
+                .map(|r| JoinCandidate {
+                    id: r.get(id).to_owned(),
+                    name: r.get(name).to_owned(),
+                    municipality_code: Some(format!("{:0>2}{:0>3}", r.get(pref), r.get(city))),
+                    address: Some(r.get(address).to_owned()),
+                })
+                .collect();
+            let hospital_ids: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
+            assert_eq!(hospital_ids.len(), 199);
+
+            let clinics = table(
+                &dir,
+                "01_mhlw_facilities/mhlw_derived_clinic_20250601_43_kumamoto_NO_OFFICIAL_COORDS.csv",
+            );
+            let col = |n: &str| clinics.column(n).unwrap();
+            let (id, name, address) = (col("id"), col("name"), col("address"));
+            let mut clinics_without_municipality = 0;
+            for r in &clinics.rows {
+                let municipality_code = municipality_code_from_address(r.get(address), &municipalities);
+                clinics_without_municipality += usize::from(municipality_code.is_none());
+                candidates.push(JoinCandidate {
+                    id: r.get(id).to_owned(),
+                    name: r.get(name).to_owned(),
+                    municipality_code,
+                    address: Some(r.get(address).to_owned()),
+                });
+            }
+            assert_eq!(candidates.len(), 199 + 1_191);
+            assert_eq!(clinics_without_municipality, 0, "every clinic address names its municipality");
+            let names = candidates.iter().map(|c| (c.id.clone(), c.name.clone())).collect();
+            let addresses =
+                candidates.iter().filter_map(|c| Some((c.id.clone(), c.address.clone()?))).collect();
+
+            let kijun = read_kijun(
+                &dir.join("05_palliative_lists/shisetsu_kijun_ika_43_kumamoto_full.csv"),
+                "kijun_ika",
+                "43",
+            )
+            .expect("the 施設基準 list reads");
+            Kumamoto {
+                facilities: kijun.records,
+                municipalities,
+                index: JoinIndex::new(candidates),
+                hospital_ids,
+                names,
+                addresses,
+            }
+        }
+
+        impl Kumamoto {
+            fn municipality(&self, f: &KijunFacility) -> Option<String> {
+                municipality_code_from_address(&f.address, &self.municipalities)
+            }
+
+            fn join(&self) -> Vec<Option<JoinMatch>> {
+                let municipalities: Vec<Option<String>> =
+                    self.facilities.iter().map(|f| self.municipality(f)).collect();
+                self.index.find_all(
+                    self.facilities
+                        .iter()
+                        .zip(&municipalities)
+                        .map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
+                )
+            }
+        }
+
+        #[test]
+        fn every_kijun_address_names_its_municipality() {
+            let k = load();
+            let missing: Vec<&str> = k
+                .facilities
+                .iter()
+                .filter(|f| k.municipality(f).is_none())
+                .map(|f| f.address.as_str())
+                .collect();
+            assert!(missing.is_empty(), "no municipality for {missing:?}");
+        }
+
+        #[test]
+        fn known_pairs() {
+            let k = load();
+            let find =
+                |name: &str, muni: &str| k.index.find(name, Some(muni), None).map(|m| k.names[&m.id].clone());
+            assert_eq!(
+                find("熊本市医師会熊本地域医療センター", "43101").as_deref(),
+                Some("一般社団法人熊本市医師会熊本地域医療センター")
+            );
+            assert_eq!(
+                find("独立行政法人国立病院機構熊本南病院", "43213").as_deref(),
+                Some("国立病院機構熊本南病院")
+            );
+            assert_eq!(
+                find("医療法人　朝日野会　朝日野総合病院", "43105").as_deref(),
+                Some("朝日野総合病院")
+            );
+            assert_eq!(
+                find("独立行政法人地域医療機能推進機構　人吉医療センター", "43203").as_deref(),
+                Some("独立行政法人地域医療機能推進機構人吉医療センター")
+            );
+            assert_eq!(
+                find("独立行政法人労働者健康安全機構　熊本労災病院", "43202").as_deref(),
+                Some("独立行政法人労働者健康安全熊本労災病院")
+            );
+            assert_eq!(
+                find("済生会熊本病院", "43104").as_deref(),
+                Some("社会福祉法人恩賜財団済生会熊本病院")
+            );
+        }
+
+        #[test]
+        fn match_rates_and_palliative_wards() {
+            let k = load();
+            let matches = k.join();
+            let pairs: Vec<(&KijunFacility, Option<&JoinMatch>)> =
+                k.facilities.iter().zip(matches.iter().map(Option::as_ref)).collect();
+            let to_hospital = |m: Option<&JoinMatch>| m.is_some_and(|m| k.hospital_ids.contains(&m.id));
+            let rate = |pick: &dyn Fn(&KijunFacility) -> bool| {
+                let chosen: Vec<_> = pairs.iter().filter(|(f, _)| pick(f)).collect();
+                (chosen.iter().filter(|(_, m)| m.is_some()).count(), chosen.len())
+            };
+            let tracked = |f: &KijunFacility| !f.capabilities().is_empty();
+            let tracked_hospital = |f: &KijunFacility| tracked(f) && f.is_hospital();
+            let overall = rate(&|_| true);
+            let hospitals = rate(&|f| f.is_hospital());
+            let capability = rate(&tracked);
+            let capability_hospitals = rate(&tracked_hospital);
+            let capability_hospitals_to_hospital =
+                pairs.iter().filter(|(f, m)| tracked_hospital(f) && to_hospital(*m)).count();
+            let mut methods: BTreeMap<JoinMethod, usize> = BTreeMap::new();
+            for m in matches.iter().flatten() {
+                *methods.entry(m.method).or_default() += 1;
+            }
+            println!(
+                "matched: all {overall:?}, hospitals {hospitals:?}, with a tracked capability {capability:?}"
+            );
+            println!(
+                "hospitals with a tracked capability {capability_hospitals:?}, \
+                 to an MHLW hospital: {capability_hospitals_to_hospital}; by method {methods:?}"
+            );
+            for (f, m) in &pairs {
+                if let Some(m) = m.filter(|m| m.method != JoinMethod::ExactName) {
+                    println!(
+                        "  {:?}: {} [{}] ↔ {} [{}]",
+                        m.method, f.name, f.address, k.names[&m.id], k.addresses[&m.id]
+                    );
+                }
+            }
+            let one_by_one = k
+                .facilities
+                .iter()
+                .zip(&matches)
+                .filter(|(f, m)| {
+                    m.is_none()
+                        && k.index.find(&f.name, k.municipality(f).as_deref(), Some(&f.address)).is_some()
+                })
+                .count();
+            println!("matches dropped to keep the join one-to-one: {one_by_one}");
+            let unmatched_hospitals: Vec<&str> = pairs
+                .iter()
+                .filter(|(f, m)| f.is_hospital() && m.is_none())
+                .map(|(f, _)| f.name.as_str())
+                .collect();
+            println!("unmatched hospitals: {unmatched_hospitals:?}");
+
+            // Numbers measured on 2025-10-01 施設基準 × 2025-06-01 医療情報ネット; a change means the
+            // normaliser changed behaviour: look at the printed pairs before updating them.
+            assert_eq!(overall, (1_262, 1_324));
+            assert_eq!(hospitals, (196, 200));
+            assert_eq!(capability, (352, 369));
+            assert_eq!(capability_hospitals, (98, 100));
+            assert_eq!(capability_hospitals_to_hospital, 98);
+            // 日本赤十字社熊本健康管理センター shares its site (and the token 熊本) with 熊本赤十字病院, which
+            // keeps its exact match.
+            assert_eq!(one_by_one, 1);
+            // 球磨病院 and 酒井病院 (no tracked filing) are not in the MHLW hospital file at all;
+            // PROVENANCE names the two with tracked filings.
+            assert_eq!(
+                unmatched_hospitals,
+                ["医療法人朝日野会　球磨病院", "八代市医師会立病院", "酒井病院", "東熊本病院"]
+            );
+
+            // Every palliative-care ward hospital gets official coordinates through the join.
+            let wards: Vec<_> = pairs
+                .iter()
+                .filter(|(f, _)| f.capabilities().iter().any(|c| c.capability == Capability::PalliativeWard))
+                .collect();
+            assert_eq!(wards.len(), 15);
+            for (f, m) in &wards {
+                assert!(to_hospital(*m), "ward hospital {} has no MHLW hospital: {m:?}", f.name);
+            }
+
+            // One-to-one unless the names are equal.
+            let mut by_id: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (f, m) in &pairs {
+                if let Some(m) = m {
+                    by_id.entry(m.id.as_str()).or_default().push(f.name.as_str());
+                }
+            }
+            for (id, names) in &by_id {
+                let first = normalize_facility_name(names[0]);
+                assert!(
+                    names.iter().all(|n| normalize_facility_name(n) == first),
+                    "{id} claimed by {names:?}"
+                );
+            }
+        }
+    }
+}
