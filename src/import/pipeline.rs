@@ -364,14 +364,21 @@ impl<'a> Run<'a> {
             .collect();
         let index = JoinIndex::new(candidates);
         let mut summary = KijunSummary { facilities: kijun.len(), ..KijunSummary::default() };
-        for facility in kijun {
+        let municipalities: Vec<Option<String>> = kijun
+            .iter()
+            .map(|f| placer.gazetteer().municipality_of(&f.address).map(|(code, _)| code.to_owned()))
+            .collect();
+        // One-to-one: two filings never land on the same 医療情報ネット facility.
+        let matches = index.find_all(
+            kijun.iter().zip(&municipalities).map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
+        );
+        for ((facility, municipality), found) in kijun.into_iter().zip(municipalities).zip(matches) {
             let capabilities = facility.capabilities();
             if !capabilities.is_empty() {
                 summary.with_capabilities += 1;
             }
-            let municipality = placer.gazetteer().municipality_of(&facility.address).map(|(code, _)| code.to_owned());
             let source_ref = SourceRef { source: spec.id.clone(), line: facility.first_line };
-            if let Some(found) = index.find(&facility.name, municipality.as_deref(), Some(&facility.address)) {
+            if let Some(found) = found {
                 summary.matched += 1;
                 if !capabilities.is_empty() {
                     summary.matched_with_capabilities += 1;
@@ -402,7 +409,7 @@ impl<'a> Run<'a> {
             summary.added += 1;
             let kind = if facility.is_hospital() { FacilityKind::Hospital } else { FacilityKind::Clinic };
             let new = Facility {
-                id: FacilityId(format!("kijun-{}{}", facility.pref_code, facility.code)),
+                id: facility.id(),
                 kind,
                 name: facility.name.clone(),
                 name_kana: None,
