@@ -135,6 +135,14 @@ check_writable_target() {
 		die "$data_dir exists and is not a directory"
 	fi
 	mkdir -p -- "$(dirname -- "$data_dir")"
+	# One writer at a time (say run.sh and test.sh started together on one checkout).
+	if have flock; then
+		exec 9>"$data_dir.lock"
+		if ! flock -n 9; then
+			log "another fetch-data.sh is filling $data_dir: waiting for it"
+			flock -w 900 9 || die "gave up waiting for the other fetch-data.sh (lock $data_dir.lock)"
+		fi
+	fi
 }
 
 copy_from_mirror() {
@@ -215,7 +223,14 @@ fetch_source() {
 	if [ "$rc" -ne 0 ]; then
 		rm -rf -- "$work"
 		warn "$id: download failed (curl exit $rc): $url"
-		warn "$id: the publisher may have moved or renamed the file; see $page and put the file in the data dir so that it matches ${patterns[0]}"
+		case $rc in
+		5 | 6 | 7 | 28 | 35 | 56)
+			warn "$id: the host could not be reached: check the network (a proxy needs https_proxy), or use a mirror"
+			;;
+		*)
+			warn "$id: the publisher may have moved or renamed the file; see $page and put the file in the data dir so that it matches ${patterns[0]}"
+			;;
+		esac
 		return 1
 	fi
 	mv -- "$work/$name.part" "$work/$name"

@@ -14,9 +14,10 @@ die() {
 }
 have() { command -v "$1" >/dev/null 2>&1; }
 
-# Settings every script agrees on (README "Configuration").
-kanwamap_data_dir() { abs_path "${KANWAMAP_DATA_DIR:-$KANWAMAP_REPO/var/data}"; }
-kanwamap_db() { abs_path "${KANWAMAP_DB:-$KANWAMAP_REPO/var/kanwamap.sqlite}"; }
+# Settings every script agrees on (README "Configuration"). Relative paths are taken from the
+# repository root, as the tests (run by cargo from there) take them.
+kanwamap_data_dir() { repo_path "${KANWAMAP_DATA_DIR:-var/data}"; }
+kanwamap_db() { repo_path "${KANWAMAP_DB:-var/kanwamap.sqlite}"; }
 kanwamap_addr() { printf '%s\n' "${KANWAMAP_ADDR:-127.0.0.1:8080}"; }
 
 # Prints the prefecture code as two digits (01..47), or dies naming where the bad value came from.
@@ -28,11 +29,19 @@ normalize_prefecture() {
 	printf '%02d\n' "$((10#$value))"
 }
 
-# Makes a path absolute without resolving symlinks (the data dir may legitimately be a link).
+# Makes a path absolute without resolving symlinks (the data dir may legitimately be a link):
+# abs_path from the working directory (command-line arguments), repo_path from the repository
+# root (environment settings).
 abs_path() {
 	case $1 in
 	/*) printf '%s\n' "$1" ;;
 	*) printf '%s/%s\n' "$PWD" "$1" ;;
+	esac
+}
+repo_path() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$KANWAMAP_REPO" "$1" ;;
 	esac
 }
 
