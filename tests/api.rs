@@ -328,3 +328,35 @@ mod registry {
         }
     }
 }
+
+mod cli {
+    use super::*;
+
+    #[test]
+    fn nearest_json_equals_the_api() {
+        let db = common::kumamoto_db().to_str().unwrap();
+        let (ok, stdout, stderr) = common::run(&[
+            "nearest", "--db", db, "--lat", "32.4586", "--lon", "130.1930", "--kind", "clinic", "--needs", "home_care_support", "--k", "5", "--json",
+        ]);
+        assert!(ok, "{stderr}");
+        let cli: Value = serde_json::from_str(&stdout).unwrap();
+        let api = server().json("/api/nearest?lat=32.4586&lon=130.1930&kind=clinic&needs=home_care_support&k=5");
+        assert_eq!(cli, api);
+    }
+
+    #[test]
+    fn nearest_table_and_bad_arguments() {
+        let db = common::kumamoto_db().to_str().unwrap();
+        let (ok, stdout, _) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--needs", "palliative_ward", "--k", "3"]);
+        assert!(ok);
+        assert_eq!(stdout.lines().filter(|l| l.contains(" km ")).count(), 3, "{stdout}");
+        let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--kind", "spa"]);
+        assert!(!ok && stderr.contains("spa"), "{stderr}");
+        let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "95", "--lon", "130.7"]);
+        assert!(!ok && stderr.contains("--lat"), "{stderr}");
+        let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--k", "0"]);
+        assert!(!ok && stderr.contains("--k"), "{stderr}");
+        let (ok, _, stderr) = common::run(&["nearest", "--db", "/nonexistent/x.sqlite", "--lat", "32.8", "--lon", "130.7"]);
+        assert!(!ok && stderr.contains("kanwamap import"), "{stderr}");
+    }
+}

@@ -11,7 +11,7 @@ mod accuracy;
 
 pub use gazetteer::{Gazetteer, GeocodeMatch, TownPoint, read_town_points};
 pub use normalize::{
-    PREFECTURES, kanji_number, match_key, normalize_address, parse_kanji_number, split_prefecture,
+    kanji_number, match_key, normalize_address, parse_kanji_number, split_prefecture,
 };
 
 /// The Kumamoto gazetteer built from the real data, for the tests of this module: municipality

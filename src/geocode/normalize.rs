@@ -10,57 +10,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// The 47 prefecture names (都道府県名), used to strip or reject the prefecture at the start of an
-/// address.
-pub const PREFECTURES: [&str; 47] = [
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
+use crate::model::all_prefecture_names;
+
 
 /// Normalises a Japanese address into a canonical readable form.
 ///
@@ -173,7 +124,7 @@ fn fold_char(c: char) -> char {
 /// Splits a leading prefecture name off a normalised address: `Some((prefecture, rest))`, or
 /// `None` when the address does not start with one.
 pub fn split_prefecture(normalized: &str) -> Option<(&'static str, &str)> {
-    PREFECTURES.iter().find_map(|p| normalized.strip_prefix(p).map(|rest| (*p, rest)))
+    all_prefecture_names().iter().find_map(|p| normalized.strip_prefix(p).map(|rest| (*p, rest)))
 }
 
 /// The kanji numeral of `n` for 1..=99 as written in 丁目 names (一, 十, 十一, 二十, 二十一, 九十九).
