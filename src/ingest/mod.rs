@@ -4,7 +4,10 @@
 //! File-level problems (missing file, missing column, undecodable bytes) are errors; row-level
 //! problems are [`Rejection`]s, so one bad row never loses the good ones.
 
+pub mod area_population;
+pub mod codes;
 mod error;
+pub mod ksj;
 mod manifest;
 mod table;
 
