@@ -1,0 +1,3 @@
+//! Spatial queries over areas and facilities.
+
+pub mod locate;
