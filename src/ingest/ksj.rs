@@ -686,6 +686,27 @@ mod tests {
         }
 
         #[test]
+        fn a_part_naming_its_code_differently_is_rejected() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let feature = |name: &str, x: f64| {
+                format!(
+                    r#"{{"type":"Feature","properties":{{"N03_001":"熊本県","N03_003":"熊本市","N03_004":"{name}",
+                    "N03_007":"43101"}},"geometry":{{"type":"Polygon","coordinates":[{}]}}}}"#,
+                    square_ring(x, 32.8, 0.01)
+                )
+            };
+            let text = format!(
+                r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+                feature("中央区", 130.7),
+                feature("東区", 130.8)
+            );
+            let parsed = read_n03(&write(&dir, "n.geojson", &text), "s", "43").expect("readable");
+            assert_eq!(parsed.records.len(), 1);
+            assert_eq!(parsed.records[0].geometry.0.len(), 1);
+            assert!(parsed.rejections[0].reason.contains("named '熊本市中央区' by an earlier feature"));
+        }
+
+        #[test]
         fn exteriors_are_counter_clockwise() {
             let dir = tempfile::tempdir().expect("temp dir");
             // Clockwise exterior as some exports write it.
