@@ -4,10 +4,13 @@
 //! File-level problems (missing file, missing column, undecodable bytes) are errors; row-level
 //! problems are [`Rejection`]s, so one bad row never loses the good ones.
 
+pub mod area_population;
+pub mod codes;
 mod coordinate;
 mod error;
 pub mod kaigo;
 pub mod kijun;
+pub mod ksj;
 mod manifest;
 pub mod mhlw;
 pub mod seeds;

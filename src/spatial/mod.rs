@@ -1,6 +1,8 @@
-//! Spatial machinery: geodesic distances, the facility index for exact nearest search.
+//! Spatial machinery: geodesic distances, the facility index for exact nearest search, polygon
+//! location (point → municipality).
 
 pub mod geodesy;
 mod index;
+pub mod locate;
 
 pub use index::{FacilityIndex, IndexedFacility, NearestQuery, Neighbor};
