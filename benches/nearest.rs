@@ -49,8 +49,9 @@ fn national_synthetic(n: usize) -> Vec<IndexedFacility> {
     let path = data_dir().join("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv");
     let mut anchors = Vec::new();
     for pref in 1..=47 {
-        let parsed = kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
-            .expect("national hospital file");
+        let parsed =
+            kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
+                .expect("national hospital file");
         anchors.extend(parsed.records.iter().filter_map(|r| match r.coordinate {
             PublishedCoordinate::Value { lat, lon } if lat != 0.0 => Some((lat, lon)),
             _ => None,
@@ -93,7 +94,14 @@ fn queries(points: &[(f64, f64)], n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn bench_case(c: &mut Criterion, name: &str, index: &FacilityIndex, origins: &[(f64, f64)], kind: Option<FacilityKind>, needs: &[Capability]) {
+fn bench_case(
+    c: &mut Criterion,
+    name: &str,
+    index: &FacilityIndex,
+    origins: &[(f64, f64)],
+    kind: Option<FacilityKind>,
+    needs: &[Capability],
+) {
     let needs: CapabilitySet = needs.iter().copied().collect();
     let mut i = 0;
     c.bench_function(name, |b| {
@@ -107,11 +115,17 @@ fn bench_case(c: &mut Criterion, name: &str, index: &FacilityIndex, origins: &[(
 
 fn nearest(c: &mut Criterion) {
     let atlas = kumamoto_atlas();
-    let points: Vec<(f64, f64)> = atlas.facilities().iter().map(|f| (f.location.lat, f.location.lon)).collect();
+    let points: Vec<(f64, f64)> =
+        atlas.facilities().iter().map(|f| (f.location.lat, f.location.lon)).collect();
     let indexed: Vec<IndexedFacility> = atlas
         .facilities()
         .iter()
-        .map(|f| IndexedFacility { lat: f.location.lat, lon: f.location.lon, kind: f.kind, capabilities: f.capability_set() })
+        .map(|f| IndexedFacility {
+            lat: f.location.lat,
+            lon: f.location.lon,
+            kind: f.kind,
+            capabilities: f.capability_set(),
+        })
         .collect();
     let index = FacilityIndex::new(indexed);
     let origins = queries(&points, 4096);
@@ -125,8 +139,22 @@ fn nearest(c: &mut Criterion) {
     let origins = queries(&points, 4096);
     let index = FacilityIndex::new(national);
     bench_case(c, "national_synthetic_200k/k5/any", &index, &origins, None, &[]);
-    bench_case(c, "national_synthetic_200k/k5/home_care_support", &index, &origins, None, &[Capability::HomeCareSupport]);
-    bench_case(c, "national_synthetic_200k/k5/clinic+home_care_support", &index, &origins, Some(FacilityKind::Clinic), &[Capability::HomeCareSupport]);
+    bench_case(
+        c,
+        "national_synthetic_200k/k5/home_care_support",
+        &index,
+        &origins,
+        None,
+        &[Capability::HomeCareSupport],
+    );
+    bench_case(
+        c,
+        "national_synthetic_200k/k5/clinic+home_care_support",
+        &index,
+        &origins,
+        Some(FacilityKind::Clinic),
+        &[Capability::HomeCareSupport],
+    );
 }
 
 criterion_group!(benches, nearest);

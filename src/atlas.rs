@@ -94,7 +94,11 @@ impl Atlas {
 
     /// The nearest facilities matching the query with their geodesic distances, nearest first.
     pub fn nearest(&self, query: &NearestQuery) -> Vec<(&Facility, f64)> {
-        self.index.nearest(query).into_iter().map(|n| (&self.facilities[n.index as usize], n.distance_m)).collect()
+        self.index
+            .nearest(query)
+            .into_iter()
+            .map(|n| (&self.facilities[n.index as usize], n.distance_m))
+            .collect()
     }
 
     /// The secondary medical areas, by code.

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -97,16 +97,18 @@ fn main() -> Result<()> {
             import(data_dir, prefecture, db, manifest, report)
         }
         Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
-        Command::Nearest { db, lat, lon, kind, needs, k, max_km, json } => {
-            nearest(db, NearestQuery {
+        Command::Nearest { db, lat, lon, kind, needs, k, max_km, json } => nearest(
+            db,
+            NearestQuery {
                 lat,
                 lon,
                 kind,
                 needs: needs.into_iter().collect::<CapabilitySet>(),
                 k: usize::from(k),
                 max_m: max_km.map(|km| km * 1000.0),
-            }, json)
-        }
+            },
+            json,
+        ),
     }
 }
 
@@ -122,7 +124,12 @@ fn import(
         None => Manifest::builtin(),
     };
     let started_at = std::time::SystemTime::now();
-    let options = ImportOptions { data_dir, pref_code: prefecture.clone(), manifest, progress: std::io::stderr().is_terminal() };
+    let options = ImportOptions {
+        data_dir,
+        pref_code: prefecture.clone(),
+        manifest,
+        progress: std::io::stderr().is_terminal(),
+    };
     let outcome = run_import(&options)?;
     let report_path = report.unwrap_or_else(|| db.with_extension("import-rejections.csv"));
     write_rejections_csv(&report_path, &outcome.report)
@@ -144,7 +151,7 @@ fn import(
     Ok(())
 }
 
-fn load_atlas(db: &PathBuf) -> Result<Atlas> {
+fn load_atlas(db: &Path) -> Result<Atlas> {
     if !db.exists() {
         bail!("database {} does not exist: run `kanwamap import` first", db.display());
     }
@@ -170,7 +177,8 @@ fn nearest(db: PathBuf, query: NearestQuery, json: bool) -> Result<()> {
         bail!("--lat must be in -90..90 and --lon in -180..180");
     }
     let atlas = load_atlas(&db)?;
-    let results: Vec<NearestResult> = atlas.nearest(&query).into_iter().map(|(f, d)| NearestResult::new(f, d)).collect();
+    let results: Vec<NearestResult> =
+        atlas.nearest(&query).into_iter().map(|(f, d)| NearestResult::new(f, d)).collect();
     if json {
         let response = NearestResponse {
             origin: Origin { lat: query.lat, lon: query.lon },

@@ -55,7 +55,15 @@ mod health_and_docs {
     fn openapi_documents_every_endpoint() {
         let doc = server().json("/api/openapi.json");
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        for path in ["/healthz", "/api/nearest", "/api/facilities", "/api/facilities/{id}", "/api/areas", "/api/sources", "/api/openapi.json"] {
+        for path in [
+            "/healthz",
+            "/api/nearest",
+            "/api/facilities",
+            "/api/facilities/{id}",
+            "/api/areas",
+            "/api/sources",
+            "/api/openapi.json",
+        ] {
             assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
         }
         let params: Vec<&str> = doc["paths"]["/api/nearest"]["get"]["parameters"]
@@ -70,7 +78,8 @@ mod health_and_docs {
     #[test]
     fn sources_carry_the_credits() {
         let sources = server().json("/api/sources");
-        let attributions: Vec<&str> = sources.as_array().unwrap().iter().map(|s| s["attribution"].as_str().unwrap()).collect();
+        let attributions: Vec<&str> =
+            sources.as_array().unwrap().iter().map(|s| s["attribution"].as_str().unwrap()).collect();
         assert!(attributions.iter().any(|a| a.contains("医療情報ネット")), "{attributions:?}");
         assert!(attributions.iter().any(|a| a.contains("国土数値情報")), "{attributions:?}");
         assert!(attributions.iter().any(|a| a.contains("Geolonia")), "{attributions:?}");
@@ -133,7 +142,19 @@ mod nearest {
         let distances: Vec<f64> = results.iter().map(|r| r["distance_m"].as_f64().unwrap()).collect();
         assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
         for r in results {
-            for key in ["id", "name", "kind", "capabilities", "lat", "lon", "location_precision", "distance_m", "address", "area_code", "within_home_visit_limit"] {
+            for key in [
+                "id",
+                "name",
+                "kind",
+                "capabilities",
+                "lat",
+                "lon",
+                "location_precision",
+                "distance_m",
+                "address",
+                "area_code",
+                "within_home_visit_limit",
+            ] {
                 assert!(r.get(key).is_some(), "{key} missing in {r}");
             }
         }
@@ -144,14 +165,21 @@ mod nearest {
         let response = server().json("/api/nearest?lat=32.2100&lon=130.9000&k=100&max_km=5");
         let results = response["results"].as_array().unwrap();
         assert!(results.iter().all(|r| r["distance_m"].as_f64().unwrap() <= 5000.0));
-        assert_same(&ids(&response), &brute_force(32.21, 130.90, None, &[], 100).into_iter().filter(|(_, d)| *d <= 5000.0).collect::<Vec<_>>());
+        assert_same(
+            &ids(&response),
+            &brute_force(32.21, 130.90, None, &[], 100)
+                .into_iter()
+                .filter(|(_, d)| *d <= 5000.0)
+                .collect::<Vec<_>>(),
+        );
     }
 
     #[test]
     fn home_visit_limit_is_16_km_for_home_care_providers_only() {
         let lat = 32.2100;
         let lon = 130.9000;
-        let response = server().json(&format!("/api/nearest?lat={lat}&lon={lon}&k=100&needs=home_care_support"));
+        let response =
+            server().json(&format!("/api/nearest?lat={lat}&lon={lon}&k=100&needs=home_care_support"));
         let results = response["results"].as_array().unwrap();
         assert!(results.iter().any(|r| r["within_home_visit_limit"] == true));
         assert!(results.iter().any(|r| r["within_home_visit_limit"] == false));
@@ -160,7 +188,9 @@ mod nearest {
             assert_eq!(r["within_home_visit_limit"], within, "{r}");
         }
         let pharmacies = server().json(&format!("/api/nearest?lat={lat}&lon={lon}&kind=pharmacy&k=3"));
-        assert!(pharmacies["results"].as_array().unwrap().iter().all(|r| r["within_home_visit_limit"] == false));
+        assert!(
+            pharmacies["results"].as_array().unwrap().iter().all(|r| r["within_home_visit_limit"] == false)
+        );
         assert_eq!(response["home_visit_limit_m"], 16000.0);
     }
 }
@@ -243,7 +273,10 @@ mod registry {
             let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
             assert!((32.0..33.3).contains(&lat) && (129.9..131.4).contains(&lon), "{f}");
             assert_eq!(f["properties"]["lat"].as_f64().unwrap(), lat);
-            assert!(["exact", "town", "municipality"].contains(&f["properties"]["location_precision"].as_str().unwrap()));
+            assert!(
+                ["exact", "town", "municipality"]
+                    .contains(&f["properties"]["location_precision"].as_str().unwrap())
+            );
             assert!(f["properties"]["area_code"].as_str().is_some_and(|a| a.starts_with("43")), "{f}");
         }
     }
@@ -252,14 +285,17 @@ mod registry {
     fn kumamoto_counts() {
         let hospitals_from_mhlw = all_facilities()
             .iter()
-            .filter(|f| f["properties"]["kind"] == "hospital" && f["id"].as_str().unwrap().starts_with("mhlw-"))
+            .filter(|f| {
+                f["properties"]["kind"] == "hospital" && f["id"].as_str().unwrap().starts_with("mhlw-")
+            })
             .count();
         assert_eq!(hospitals_from_mhlw, 199);
         assert_eq!(count("salon"), 30);
         assert_eq!(count("peer_support"), 4);
         let hubs = all_facilities().iter().filter(|f| has_capability(f, "cancer_hub")).count();
         assert_eq!(hubs, 21);
-        let wards: Vec<&Value> = all_facilities().iter().filter(|f| has_capability(f, "palliative_ward")).collect();
+        let wards: Vec<&Value> =
+            all_facilities().iter().filter(|f| has_capability(f, "palliative_ward")).collect();
         assert_eq!(wards.len(), 15);
         let beds: u64 = wards
             .iter()
@@ -285,7 +321,10 @@ mod registry {
         let boxed = server().json("/api/facilities?bbox=130.70,32.79,130.72,32.81");
         for f in boxed["features"].as_array().unwrap() {
             let c = &f["geometry"]["coordinates"];
-            assert!((130.70..=130.72).contains(&c[0].as_f64().unwrap()) && (32.79..=32.81).contains(&c[1].as_f64().unwrap()));
+            assert!(
+                (130.70..=130.72).contains(&c[0].as_f64().unwrap())
+                    && (32.79..=32.81).contains(&c[1].as_f64().unwrap())
+            );
         }
         assert!(!boxed["features"].as_array().unwrap().is_empty());
     }
@@ -313,10 +352,8 @@ mod registry {
         assert!(features.iter().all(|f| f["geometry"].is_null()));
         let population: u64 = features.iter().map(|f| f["properties"]["population"].as_u64().unwrap()).sum();
         assert_eq!(population, 1_738_301);
-        let counted: u64 = features
-            .iter()
-            .map(|f| f["properties"]["facility_counts"]["hospital"].as_u64().unwrap())
-            .sum();
+        let counted: u64 =
+            features.iter().map(|f| f["properties"]["facility_counts"]["hospital"].as_u64().unwrap()).sum();
         assert_eq!(counted as usize, count("hospital"));
         let merged = features.iter().find(|f| f["properties"]["code"] == "4312").unwrap();
         assert_eq!(merged["properties"]["name"], "熊本・上益城");
@@ -324,7 +361,11 @@ mod registry {
 
         let with_geometry = server().json("/api/areas?geometry=true");
         for f in with_geometry["features"].as_array().unwrap() {
-            assert!(["Polygon", "MultiPolygon"].contains(&f["geometry"]["type"].as_str().unwrap()), "{}", f["id"]);
+            assert!(
+                ["Polygon", "MultiPolygon"].contains(&f["geometry"]["type"].as_str().unwrap()),
+                "{}",
+                f["id"]
+            );
         }
     }
 }
@@ -336,27 +377,56 @@ mod cli {
     fn nearest_json_equals_the_api() {
         let db = common::kumamoto_db().to_str().unwrap();
         let (ok, stdout, stderr) = common::run(&[
-            "nearest", "--db", db, "--lat", "32.4586", "--lon", "130.1930", "--kind", "clinic", "--needs", "home_care_support", "--k", "5", "--json",
+            "nearest",
+            "--db",
+            db,
+            "--lat",
+            "32.4586",
+            "--lon",
+            "130.1930",
+            "--kind",
+            "clinic",
+            "--needs",
+            "home_care_support",
+            "--k",
+            "5",
+            "--json",
         ]);
         assert!(ok, "{stderr}");
         let cli: Value = serde_json::from_str(&stdout).unwrap();
-        let api = server().json("/api/nearest?lat=32.4586&lon=130.1930&kind=clinic&needs=home_care_support&k=5");
+        let api =
+            server().json("/api/nearest?lat=32.4586&lon=130.1930&kind=clinic&needs=home_care_support&k=5");
         assert_eq!(cli, api);
     }
 
     #[test]
     fn nearest_table_and_bad_arguments() {
         let db = common::kumamoto_db().to_str().unwrap();
-        let (ok, stdout, _) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--needs", "palliative_ward", "--k", "3"]);
+        let (ok, stdout, _) = common::run(&[
+            "nearest",
+            "--db",
+            db,
+            "--lat",
+            "32.8",
+            "--lon",
+            "130.7",
+            "--needs",
+            "palliative_ward",
+            "--k",
+            "3",
+        ]);
         assert!(ok);
         assert_eq!(stdout.lines().filter(|l| l.contains(" km ")).count(), 3, "{stdout}");
-        let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--kind", "spa"]);
+        let (ok, _, stderr) =
+            common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--kind", "spa"]);
         assert!(!ok && stderr.contains("spa"), "{stderr}");
         let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "95", "--lon", "130.7"]);
         assert!(!ok && stderr.contains("--lat"), "{stderr}");
-        let (ok, _, stderr) = common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--k", "0"]);
+        let (ok, _, stderr) =
+            common::run(&["nearest", "--db", db, "--lat", "32.8", "--lon", "130.7", "--k", "0"]);
         assert!(!ok && stderr.contains("--k"), "{stderr}");
-        let (ok, _, stderr) = common::run(&["nearest", "--db", "/nonexistent/x.sqlite", "--lat", "32.8", "--lon", "130.7"]);
+        let (ok, _, stderr) =
+            common::run(&["nearest", "--db", "/nonexistent/x.sqlite", "--lat", "32.8", "--lon", "130.7"]);
         assert!(!ok && stderr.contains("kanwamap import"), "{stderr}");
     }
 }

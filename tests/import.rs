@@ -9,8 +9,10 @@ use common::{data_dir, kumamoto_db, run};
 
 fn summary() -> String {
     kumamoto_db();
-    std::fs::read_to_string(Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests/kumamoto.import-summary.txt"))
-        .expect("summary written by the shared import")
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests/kumamoto.import-summary.txt"),
+    )
+    .expect("summary written by the shared import")
 }
 
 fn rejections() -> Vec<csv::StringRecord> {
@@ -56,7 +58,14 @@ mod kumamoto {
     #[test]
     fn summary_counts_every_source() {
         let text = summary();
-        for source in ["mhlw_hospitals", "mhlw_clinics", "kijun_ika", "municipality_boundaries", "visiting_nurses", "cancer_salons"] {
+        for source in [
+            "mhlw_hospitals",
+            "mhlw_clinics",
+            "kijun_ika",
+            "municipality_boundaries",
+            "visiting_nurses",
+            "cancer_salons",
+        ] {
             assert!(text.contains(source), "{source} missing from the summary:\n{text}");
         }
         assert!(text.contains("施設基準 join"), "{text}");
@@ -162,7 +171,8 @@ mod bad_input {
             \"431100000001\",\"座標なし病院\",\"43\",\"202\",\"熊本県八代市大手町２丁目１－１\",0.0,0.0,\"50\"\n\
             \"431100000002\",\"\",\"43\",\"202\",\"熊本県八代市\",32.5,130.6,\"50\"\n\
             \"431100000003\",\"遠すぎる病院\",\"43\",\"202\",\"東京都千代田区\",35.68,139.76,\"50\"\n";
-        let data = data_copy(&[("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv", hospitals)]);
+        let data =
+            data_copy(&[("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv", hospitals)]);
         let out = tempfile::tempdir().unwrap();
         let report = out.path().join("r.csv");
         let (ok, stdout, stderr) = run(&[
@@ -181,14 +191,20 @@ mod bad_input {
         let numbers: Vec<u64> = line.split_whitespace().skip(1).take(3).map(|n| n.parse().unwrap()).collect();
         assert_eq!(numbers, [4, 2, 2], "read, accepted, rejected: {line}");
         let report = std::fs::read_to_string(&report).unwrap();
-        assert!(report.contains(",3,coordinate,\"0,0\",placeholder coordinate (0,0)"), "{report}");
+        assert!(
+            report.contains(",3,coordinate,\"0,0\",\"placeholder coordinate (0,0); placed from the address"),
+            "{report}"
+        );
         assert!(report.contains(",4,正式名称,,empty facility name,dropped"), "{report}");
         assert!(report.contains(",5,coordinate,"), "{report}");
     }
 
     #[test]
     fn a_missing_column_names_the_file_and_the_column() {
-        let data = data_copy(&[("07_care_services/kaigo_houmonkango_130_43_kumamoto.csv", "事業所番号,事業所名\n4360000001,x\n")]);
+        let data = data_copy(&[(
+            "07_care_services/kaigo_houmonkango_130_43_kumamoto.csv",
+            "事業所番号,事業所名\n4360000001,x\n",
+        )]);
         let out = tempfile::tempdir().unwrap();
         let (ok, _, stderr) = run(&[
             "import",
@@ -200,7 +216,10 @@ mod bad_input {
             out.path().join("x.sqlite").to_str().unwrap(),
         ]);
         assert!(!ok);
-        assert!(stderr.contains("kaigo_houmonkango_130_43_kumamoto.csv") && stderr.contains("住所"), "{stderr}");
+        assert!(
+            stderr.contains("kaigo_houmonkango_130_43_kumamoto.csv") && stderr.contains("住所"),
+            "{stderr}"
+        );
     }
 
     #[test]
@@ -209,9 +228,18 @@ mod bad_input {
         let db = out.path().join("keep.sqlite");
         std::fs::copy(kumamoto_db(), &db).unwrap();
         let data = data_copy(&[("07_care_services/kaigo_houmonkango_130_43_kumamoto.csv", "broken\n")]);
-        let (ok, _, _) = run(&["import", "--data-dir", data.path().to_str().unwrap(), "--prefecture", "43", "--db", db.to_str().unwrap()]);
+        let (ok, _, _) = run(&[
+            "import",
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "--prefecture",
+            "43",
+            "--db",
+            db.to_str().unwrap(),
+        ]);
         assert!(!ok);
-        let (ok, stdout, stderr) = run(&["nearest", "--db", db.to_str().unwrap(), "--lat", "32.8", "--lon", "130.7", "--json"]);
+        let (ok, stdout, stderr) =
+            run(&["nearest", "--db", db.to_str().unwrap(), "--lat", "32.8", "--lon", "130.7", "--json"]);
         assert!(ok, "{stderr}");
         let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(json["results"].as_array().unwrap().len(), 5);

@@ -6,8 +6,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::AppState;
-use super::dto::{AreaView, FacilityView, Health, NearestResponse, NearestResult, Origin, SourceView, kind_counts};
 use super::dto::HOME_VISIT_LIMIT_M;
+use super::dto::{
+    AreaView, FacilityView, Health, NearestResponse, NearestResult, Origin, SourceView, kind_counts,
+};
 use super::params::Params;
 use super::problem::Problem;
 use crate::atlas::FacilityFilter;
@@ -44,7 +46,10 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
         (status = 400, description = "A parameter is missing, malformed or out of range", body = super::problem::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn nearest(State(state): State<AppState>, Query(pairs): Pairs) -> Result<Json<NearestResponse>, Problem> {
+pub async fn nearest(
+    State(state): State<AppState>,
+    Query(pairs): Pairs,
+) -> Result<Json<NearestResponse>, Problem> {
     let params = Params::new(pairs, &["lat", "lon", "kind", "needs", "k", "max_km"])?;
     let lat = params.f64_in("lat", -90.0, 90.0)?;
     let lon = params.f64_in("lon", -180.0, 180.0)?;
@@ -133,8 +138,12 @@ pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> R
         let codes: Vec<&str> = atlas.areas().iter().map(|a| a.code.as_str()).collect();
         return Err(Problem::invalid_parameter("area", format!("unknown area '{code}'"), codes.join(", ")));
     }
-    let filter =
-        FacilityFilter { kind: params.kind("kind")?, needs: params.needs("needs")?, area, bbox: params.bbox("bbox")? };
+    let filter = FacilityFilter {
+        kind: params.kind("kind")?,
+        needs: params.needs("needs")?,
+        area,
+        bbox: params.bbox("bbox")?,
+    };
     let features: Vec<FacilityFeature> = atlas.filter(&filter).map(FacilityFeature::from).collect();
     Ok(geojson_response(&FeatureCollection { collection_type: "FeatureCollection", features }))
 }
@@ -152,7 +161,8 @@ pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> R
 )]
 pub async fn facility(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
     let atlas = state.atlas.load();
-    let facility = atlas.facility(&id).ok_or_else(|| Problem::not_found(format!("no facility with id '{id}'")))?;
+    let facility =
+        atlas.facility(&id).ok_or_else(|| Problem::not_found(format!("no facility with id '{id}'")))?;
     Ok(geojson_response(&FacilityFeature::from(facility)))
 }
 
@@ -199,7 +209,8 @@ pub async fn areas(State(state): State<AppState>, Query(pairs): Pairs) -> Result
         .map(|a| AreaFeature {
             feature_type: "Feature",
             id: a.code.clone(),
-            geometry: with_geometry.then(|| geojson::Geometry::new(geojson::GeometryValue::from(&a.geometry))),
+            geometry: with_geometry
+                .then(|| geojson::Geometry::new(geojson::GeometryValue::from(&a.geometry))),
             properties: area_view(a, atlas.facility_counts(&a.code)),
         })
         .collect();

@@ -43,15 +43,17 @@ impl Params {
     /// A required number within an inclusive range.
     pub fn f64_in(&self, name: &str, min: f64, max: f64) -> Result<f64, Problem> {
         let allowed = format!("a number from {min} to {max}");
-        let raw = self
-            .raw(name)
-            .ok_or_else(|| Problem::invalid_parameter(name, format!("parameter '{name}' is required"), allowed.clone()))?;
+        let raw = self.raw(name).ok_or_else(|| {
+            Problem::invalid_parameter(name, format!("parameter '{name}' is required"), allowed.clone())
+        })?;
         self.check_f64(name, raw, min, max, allowed)
     }
 
     /// An optional number within an inclusive range.
     pub fn optional_f64_in(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, Problem> {
-        self.raw(name).map(|raw| self.check_f64(name, raw, min, max, format!("a number from {min} to {max}"))).transpose()
+        self.raw(name)
+            .map(|raw| self.check_f64(name, raw, min, max, format!("a number from {min} to {max}")))
+            .transpose()
     }
 
     fn check_f64(&self, name: &str, raw: &str, min: f64, max: f64, allowed: String) -> Result<f64, Problem> {
@@ -69,7 +71,9 @@ impl Params {
         match raw.parse::<usize>() {
             Ok(v) if (min..=max).contains(&v) => Ok(v),
             Ok(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is out of range"), allowed)),
-            Err(_) => Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a whole number"), allowed)),
+            Err(_) => {
+                Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a whole number"), allowed))
+            }
         }
     }
 
@@ -78,9 +82,11 @@ impl Params {
         match self.raw(name) {
             None | Some("false") | Some("0") => Ok(false),
             Some("true") | Some("1") => Ok(true),
-            Some(other) => {
-                Err(Problem::invalid_parameter(name, format!("{name}={other} is not a boolean"), "true, false"))
-            }
+            Some(other) => Err(Problem::invalid_parameter(
+                name,
+                format!("{name}={other} is not a boolean"),
+                "true, false",
+            )),
         }
     }
 
@@ -118,20 +124,31 @@ impl Params {
     pub fn bbox(&self, name: &str) -> Result<Option<[f64; 4]>, Problem> {
         let Some(raw) = self.raw(name) else { return Ok(None) };
         let allowed = "min_lon,min_lat,max_lon,max_lat in degrees, min < max";
-        let numbers: Vec<f64> = raw
-            .split(',')
-            .map(|s| s.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| Problem::invalid_parameter(name, format!("{name}={raw} has a value that is not a number"), allowed))?;
+        let numbers: Vec<f64> =
+            raw.split(',').map(|s| s.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+                Problem::invalid_parameter(
+                    name,
+                    format!("{name}={raw} has a value that is not a number"),
+                    allowed,
+                )
+            })?;
         let [x0, y0, x1, y1] = numbers[..] else {
-            return Err(Problem::invalid_parameter(name, format!("{name} needs 4 numbers, got {}", numbers.len()), allowed));
+            return Err(Problem::invalid_parameter(
+                name,
+                format!("{name} needs 4 numbers, got {}", numbers.len()),
+                allowed,
+            ));
         };
         let ok = crate::spatial::geodesy::valid_lat_lon(y0, x0)
             && crate::spatial::geodesy::valid_lat_lon(y1, x1)
             && x0 < x1
             && y0 < y1;
         if !ok {
-            return Err(Problem::invalid_parameter(name, format!("{name}={raw} is not a valid box"), allowed));
+            return Err(Problem::invalid_parameter(
+                name,
+                format!("{name}={raw} is not a valid box"),
+                allowed,
+            ));
         }
         Ok(Some([x0, y0, x1, y1]))
     }
@@ -169,7 +186,11 @@ mod tests {
 
     #[test]
     fn vocabulary() {
-        let p = params(&[("kind", "hospice"), ("needs", "home_care_support,cancer_pain"), ("bad", "x,nope")], &["kind", "needs", "bad"]).unwrap();
+        let p = params(
+            &[("kind", "hospice"), ("needs", "home_care_support,cancer_pain"), ("bad", "x,nope")],
+            &["kind", "needs", "bad"],
+        )
+        .unwrap();
         assert!(p.kind("kind").unwrap_err().allowed.unwrap().contains("visiting_nurse"));
         let needs = p.needs("needs").unwrap();
         assert!(needs.contains(Capability::HomeCareSupport) && needs.contains(Capability::CancerPain));
@@ -178,7 +199,8 @@ mod tests {
 
     #[test]
     fn bbox() {
-        let p = params(&[("a", "130,32,131,33"), ("b", "131,32,130,33"), ("c", "1,2,3")], &["a", "b", "c"]).unwrap();
+        let p = params(&[("a", "130,32,131,33"), ("b", "131,32,130,33"), ("c", "1,2,3")], &["a", "b", "c"])
+            .unwrap();
         assert_eq!(p.bbox("a").unwrap(), Some([130.0, 32.0, 131.0, 33.0]));
         assert!(p.bbox("b").is_err());
         assert!(p.bbox("c").unwrap_err().detail.contains("4 numbers"));

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 pub struct Problem {
     /// Problem type URI; `about:blank` means the title says it all.
     #[serde(rename = "type")]
-    pub problem_type: String,
+    pub problem_type: &'static str,
     /// Short summary.
-    pub title: String,
+    pub title: &'static str,
     /// HTTP status.
     pub status: u16,
     /// What exactly is wrong.
@@ -29,8 +29,8 @@ impl Problem {
     /// A 400 about one parameter.
     pub fn invalid_parameter(parameter: &str, detail: impl Into<String>, allowed: impl Into<String>) -> Self {
         Problem {
-            problem_type: "about:blank".into(),
-            title: "Invalid request parameter".into(),
+            problem_type: "about:blank",
+            title: "Invalid request parameter",
             status: 400,
             detail: detail.into(),
             parameter: Some(parameter.to_owned()),
@@ -41,8 +41,8 @@ impl Problem {
     /// A 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Problem {
-            problem_type: "about:blank".into(),
-            title: "Not found".into(),
+            problem_type: "about:blank",
+            title: "Not found",
             status: 404,
             detail: detail.into(),
             parameter: None,

@@ -10,9 +10,7 @@ mod normalize;
 mod accuracy;
 
 pub use gazetteer::{Gazetteer, GeocodeMatch, TownPoint, read_town_points};
-pub use normalize::{
-    kanji_number, match_key, normalize_address, parse_kanji_number, split_prefecture,
-};
+pub use normalize::{kanji_number, match_key, normalize_address, parse_kanji_number, split_prefecture};
 
 /// The Kumamoto gazetteer built from the real data, for the tests of this module: municipality
 /// codes come from the 二次医療圏 table, names and towns from the town points, geometry is empty

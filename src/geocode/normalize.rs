@@ -12,7 +12,6 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::model::all_prefecture_names;
 
-
 /// Normalises a Japanese address into a canonical readable form.
 ///
 /// Rules, in order:

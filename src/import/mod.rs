@@ -7,5 +7,7 @@ pub mod placement;
 mod progress;
 mod report;
 
-pub use pipeline::{ImportError, ImportOptions, ImportOutcome, ImportReport, KijunSummary, KindSummary, run_import};
+pub use pipeline::{
+    ImportError, ImportOptions, ImportOutcome, ImportReport, KijunSummary, KindSummary, run_import,
+};
 pub use report::{summary_text, write_rejections_csv};

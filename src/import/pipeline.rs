@@ -199,22 +199,11 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
     Ok(outcome)
 }
 
-/// Facilities by id, in id order; a second row with the same id is reported, not merged blindly.
+/// Facilities by id, in id order; a second row with the same id is reported, not merged blindly
+/// (see `Run::insert`).
 #[derive(Default)]
 struct FacilityBook {
     facilities: BTreeMap<String, Facility>,
-}
-
-impl FacilityBook {
-    fn insert(&mut self, facility: Facility) -> Result<(), Facility> {
-        match self.facilities.entry(facility.id.0.clone()) {
-            std::collections::btree_map::Entry::Occupied(_) => Err(facility),
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                slot.insert(facility);
-                Ok(())
-            }
-        }
-    }
 }
 
 /// State of one import run.
@@ -246,7 +235,7 @@ impl<'a> Run<'a> {
             if spec.required {
                 return Err(ImportError::MissingSource {
                     id: id.to_owned(),
-                    patterns: spec.files.join(", "),
+                    patterns: spec.patterns(&self.options.pref_code).join(", "),
                     data_dir: self.options.data_dir.display().to_string(),
                 });
             }
@@ -262,7 +251,7 @@ impl<'a> Run<'a> {
         let spec = self.spec(id)?;
         self.optional(id)?.ok_or_else(|| ImportError::MissingSource {
             id: id.to_owned(),
-            patterns: spec.files.join(", "),
+            patterns: spec.patterns(&self.options.pref_code).join(", "),
             data_dir: self.options.data_dir.display().to_string(),
         })
     }
@@ -317,10 +306,12 @@ impl<'a> Run<'a> {
     ) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional(id)? else { return Ok(()) };
         let label = self.label(&path);
-        let rows = self.absorb(&path, read_mhlw_facilities(&path, &spec.id, &label, &self.options.pref_code)?);
+        let rows =
+            self.absorb(&path, read_mhlw_facilities(&path, &spec.id, &label, &self.options.pref_code)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
-            let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections) else {
+            let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections)
+            else {
                 self.dropped_later(&spec.id);
                 continue;
             };
@@ -330,19 +321,24 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Adds a facility; a second one with the same id is reported and dropped (the first row wins).
     fn insert(&mut self, book: &mut FacilityBook, facility: Facility, source: &str, file: &str) {
-        if let Err(duplicate) = book.insert(facility) {
-            let line = duplicate.sources.first().map_or(0, |s| s.line);
-            self.report.rejections.push(Rejection {
-                source: source.to_owned(),
-                file: file.to_owned(),
-                line,
-                field: Some("id".into()),
-                value: Some(duplicate.id.0.clone()),
-                reason: "duplicate facility id; the first row was kept".into(),
-                disposition: Disposition::Dropped,
-            });
-            self.dropped_later(source);
+        match book.facilities.entry(facility.id.0.clone()) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(facility);
+            }
+            std::collections::btree_map::Entry::Occupied(_) => {
+                self.report.rejections.push(Rejection {
+                    source: source.to_owned(),
+                    file: file.to_owned(),
+                    line: facility.sources.first().map_or(0, |s| s.line),
+                    field: Some("id".into()),
+                    value: Some(facility.id.0),
+                    reason: "duplicate facility id; the first row was kept".into(),
+                    disposition: Disposition::Dropped,
+                });
+                self.dropped_later(source);
+            }
         }
     }
 
@@ -351,7 +347,7 @@ impl<'a> Run<'a> {
         let label = self.label(&path);
         let pref = self.options.pref_code.clone();
         let kijun = self.absorb(&path, read_kijun(&path, &spec.id, &pref)?);
-        let candidates = book
+        let candidates: Vec<JoinCandidate> = book
             .facilities
             .values()
             .filter(|f| matches!(f.kind, FacilityKind::Hospital | FacilityKind::Clinic))
@@ -370,7 +366,10 @@ impl<'a> Run<'a> {
             .collect();
         // One-to-one: two filings never land on the same 医療情報ネット facility.
         let matches = index.find_all(
-            kijun.iter().zip(&municipalities).map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
+            kijun
+                .iter()
+                .zip(&municipalities)
+                .map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
         );
         for ((facility, municipality), found) in kijun.into_iter().zip(municipalities).zip(matches) {
             let capabilities = facility.capabilities();
@@ -400,9 +399,12 @@ impl<'a> Run<'a> {
                 continue;
             }
             let at = RowRef { source: &spec.id, file: &label, line: facility.first_line };
-            let Some(placed) =
-                placer.place(at, &PublishedCoordinate::Missing, &facility.address, &mut self.report.rejections)
-            else {
+            let Some(placed) = placer.place(
+                at,
+                &PublishedCoordinate::Missing,
+                &facility.address,
+                &mut self.report.rejections,
+            ) else {
                 self.dropped_later(&spec.id);
                 continue;
             };
@@ -430,17 +432,23 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn read_visiting_nurses(&mut self, placer: &Placer<'_>, book: &mut FacilityBook) -> Result<(), ImportError> {
+    fn read_visiting_nurses(
+        &mut self,
+        placer: &Placer<'_>,
+        book: &mut FacilityBook,
+    ) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("visiting_nurses")? else { return Ok(()) };
         let label = self.label(&path);
         let rows = self.absorb(&path, read_care_offices(&path, &spec.id, &label, &self.options.pref_code)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
-            let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections) else {
+            let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections)
+            else {
                 self.dropped_later(&spec.id);
                 continue;
             };
-            let municipality = placer.gazetteer().municipality_of(&row.address).map(|(code, _)| code.to_owned());
+            let municipality =
+                placer.gazetteer().municipality_of(&row.address).map(|(code, _)| code.to_owned());
             let facility = Facility {
                 id: FacilityId(format!("kaigo-{}", row.office_number)),
                 kind: FacilityKind::VisitingNurse,
@@ -515,7 +523,12 @@ impl<'a> Run<'a> {
                 continue;
             };
             let facility = Facility {
-                id: FacilityId(format!("{}-{}-{}", kind.as_str().replace('_', ""), self.options.pref_code, short_hash(&row.name))),
+                id: FacilityId(format!(
+                    "{}-{}-{}",
+                    kind.as_str().replace('_', ""),
+                    self.options.pref_code,
+                    short_hash(&row.name)
+                )),
                 kind,
                 name: row.name,
                 name_kana: None,
@@ -567,7 +580,10 @@ impl<'a> Run<'a> {
                 ),
                 Disposition::Replaced,
             ));
-            return Some((Location::new(named.lat, named.lon, named.precision), Some(named.municipality_code.clone())));
+            return Some((
+                Location::new(named.lat, named.lon, named.precision),
+                Some(named.municipality_code.clone()),
+            ));
         }
         match &row.coordinate {
             PublishedCoordinate::Value { lat, lon } => match placer.coordinate_problem(*lat, *lon) {
@@ -604,13 +620,17 @@ impl<'a> Run<'a> {
     fn assign_areas(&mut self, book: FacilityBook, municipalities: &[Municipality]) -> Vec<Facility> {
         let area_of: HashMap<&str, Option<&str>> =
             municipalities.iter().map(|m| (m.code.as_str(), m.area_code.as_deref())).collect();
-        let locator = PolygonLocator::new(municipalities.iter().map(|m| (m.code.clone(), m.geometry.clone())).collect());
+        let locator = PolygonLocator::new(
+            municipalities.iter().map(|m| (m.code.clone(), m.geometry.clone())).collect(),
+        );
         let mut facilities: Vec<Facility> = book.facilities.into_values().collect();
         for facility in &mut facilities {
             let known = facility.municipality_code.as_deref().is_some_and(|c| area_of.contains_key(c));
             if !known {
                 let (lat, lon) = (facility.location.lat, facility.location.lon);
-                let located = locator.locate(lon, lat).or_else(|| locator.nearest_within(lon, lat, 2_000.0).map(|(c, _)| c));
+                let located = locator
+                    .locate(lon, lat)
+                    .or_else(|| locator.nearest_within(lon, lat, 2_000.0).map(|(c, _)| c));
                 if let Some(previous) = &facility.municipality_code {
                     self.report.problems.push(format!(
                         "{}: municipality code {previous} is not among the boundaries; using the polygon at its point ({})",
@@ -620,15 +640,24 @@ impl<'a> Run<'a> {
                 }
                 facility.municipality_code = located.cloned();
             }
-            facility.area_code =
-                facility.municipality_code.as_deref().and_then(|c| area_of.get(c).copied().flatten()).map(str::to_owned);
+            facility.area_code = facility
+                .municipality_code
+                .as_deref()
+                .and_then(|c| area_of.get(c).copied().flatten())
+                .map(str::to_owned);
         }
         facilities
     }
 
-    fn finish(mut self, facilities: Vec<Facility>, areas: Vec<Area>, municipalities: Vec<Municipality>) -> ImportOutcome {
+    fn finish(
+        mut self,
+        facilities: Vec<Facility>,
+        areas: Vec<Area>,
+        municipalities: Vec<Municipality>,
+    ) -> ImportOutcome {
         for facility in &facilities {
-            let summary = self.report.facilities_by_kind.entry(facility.kind.as_str().to_owned()).or_default();
+            let summary =
+                self.report.facilities_by_kind.entry(facility.kind.as_str().to_owned()).or_default();
             summary.total += 1;
             match facility.location.precision {
                 crate::model::LocationPrecision::Exact => summary.exact += 1,
@@ -640,8 +669,15 @@ impl<'a> Run<'a> {
             }
         }
         let sources = self.used.iter().map(|(spec, _)| SourceRecord::from_spec(spec, &self.stats)).collect();
+        // Rejections in source order, then by line, whichever step found them.
+        let order: HashMap<String, usize> =
+            self.stats.iter().enumerate().map(|(i, s)| (s.source.clone(), i)).collect();
+        self.report.rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
         self.report.sources = self.stats;
-        ImportOutcome { registry: Registry { facilities, areas, municipalities, sources }, report: self.report }
+        ImportOutcome {
+            registry: Registry { facilities, areas, municipalities, sources },
+            report: self.report,
+        }
     }
 }
 

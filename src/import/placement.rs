@@ -104,7 +104,11 @@ impl<'a> Placer<'a> {
         if !self.extent.contains(lat, lon) {
             return Some(format!(
                 "coordinate ({lat},{lon}) far outside prefecture {} (allowed lat {:.3}–{:.3}, lon {:.3}–{:.3})",
-                self.pref_code, self.extent.min_lat, self.extent.max_lat, self.extent.min_lon, self.extent.max_lon
+                self.pref_code,
+                self.extent.min_lat,
+                self.extent.max_lat,
+                self.extent.min_lon,
+                self.extent.max_lon
             ));
         }
         None
@@ -134,12 +138,13 @@ impl<'a> Placer<'a> {
             PublishedCoordinate::Missing => None,
         };
         let geocoded = self.gazetteer.geocode(address);
+        let coordinate_at_fault = problem.is_some();
         let reject = |reason: String, disposition| Rejection {
             source: row.source.to_owned(),
             file: row.file.to_owned(),
             line: row.line,
-            field: Some(if problem.is_some() { "coordinate" } else { "address" }.to_owned()),
-            value: Some(if problem.is_some() { coordinate.describe() } else { address.to_owned() }),
+            field: Some(if coordinate_at_fault { "coordinate" } else { "address" }.to_owned()),
+            value: Some(if coordinate_at_fault { coordinate.describe() } else { address.to_owned() }),
             reason,
             disposition,
         };

@@ -43,7 +43,11 @@ pub fn summary_text(report: &ImportReport) -> String {
     let replaced =
         report.rejections.iter().filter(|r| r.disposition == crate::ingest::Disposition::Replaced).count();
     let _ = writeln!(out, "Import of prefecture {}", report.prefecture);
-    let _ = writeln!(out, "{:<26} {:>8} {:>9} {:>9} {:>12}  file", "source", "read", "accepted", "rejected", "other pref.");
+    let _ = writeln!(
+        out,
+        "{:<26} {:>8} {:>9} {:>9} {:>12}  file",
+        "source", "read", "accepted", "rejected", "other pref."
+    );
     for s in &report.sources {
         let _ = writeln!(
             out,
@@ -59,16 +63,19 @@ pub fn summary_text(report: &ImportReport) -> String {
     if !report.missing_sources.is_empty() {
         let _ = writeln!(out, "optional sources without a file: {}", report.missing_sources.join(", "));
     }
-    let _ = writeln!(out, "\n{:<16} {:>7} {:>7} {:>7} {:>13}", "kind", "total", "exact", "town", "municipality");
+    let _ =
+        writeln!(out, "\n{:<16} {:>7} {:>7} {:>7} {:>13}", "kind", "total", "exact", "town", "municipality");
     for (kind, s) in &report.facilities_by_kind {
-        let _ = writeln!(out, "{kind:<16} {:>7} {:>7} {:>7} {:>13}", s.total, s.exact, s.town, s.municipality);
+        let _ =
+            writeln!(out, "{kind:<16} {:>7} {:>7} {:>7} {:>13}", s.total, s.exact, s.town, s.municipality);
     }
     let _ = writeln!(out, "\ncapabilities:");
     for (capability, n) in &report.capabilities {
         let _ = writeln!(out, "  {capability:<26} {n:>6}");
     }
     if let Some(k) = &report.kijun {
-        let rate = |part: usize, whole: usize| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
+        let rate =
+            |part: usize, whole: usize| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
         let _ = writeln!(
             out,
             "\n施設基準 join: {} of {} facilities matched to 医療情報ネット ({:.1} %); with a tracked filing {} of {} ({:.1} %); {} added from the address; {} skipped (no tracked filing, no match)",

@@ -2,56 +2,7 @@
 //! in official files: 2-digit prefecture codes (JIS X 0401), 5-digit municipality codes without the
 //! check digit, 4-digit secondary medical area codes.
 
-/// Prefecture names (都道府県名) in JIS X 0401 order: index 0 is code "01".
-const PREFECTURES: [&str; 47] = [
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
+pub use crate::model::{prefecture_code_of_name, prefecture_name};
 
 /// Left-pads a code of ASCII digits with zeros to `width` digits.
 ///
@@ -70,21 +21,6 @@ pub fn pad_code(value: &str, width: usize) -> Option<String> {
 pub fn prefecture_code(value: &str) -> Option<String> {
     let code = pad_code(value, 2)?;
     prefecture_name(&code).map(|_| code)
-}
-
-/// The name of a prefecture (`"43"` → `"熊本県"`), `None` for an unknown code.
-pub fn prefecture_name(code: &str) -> Option<&'static str> {
-    let index: usize = code.parse().ok()?;
-    if code.len() != 2 || !(1..=PREFECTURES.len()).contains(&index) {
-        return None;
-    }
-    Some(PREFECTURES[index - 1])
-}
-
-/// The code of a prefecture name (`"熊本県"` → `"43"`).
-pub fn prefecture_code_of_name(name: &str) -> Option<String> {
-    let name = name.trim();
-    PREFECTURES.iter().position(|p| *p == name).map(|i| format!("{:02}", i + 1))
 }
 
 #[cfg(test)]

@@ -76,11 +76,15 @@ impl Manifest {
 }
 
 impl SourceSpec {
+    /// The patterns of this source for a prefecture, `{pref}` filled in.
+    pub fn patterns(&self, pref_code: &str) -> Vec<String> {
+        self.files.iter().map(|p| p.replace("{pref}", pref_code)).collect()
+    }
+
     /// The files of this source for a prefecture: every file matching the first pattern that matches
     /// anything, sorted by name.
     pub fn resolve(&self, data_dir: &Path, pref_code: &str) -> Vec<PathBuf> {
-        for pattern in &self.files {
-            let pattern = pattern.replace("{pref}", pref_code);
+        for pattern in self.patterns(pref_code) {
             let found = glob_files(data_dir, &pattern);
             if !found.is_empty() {
                 return found;
@@ -101,7 +105,8 @@ fn glob_files(base: &Path, pattern: &str) -> Vec<PathBuf> {
     };
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // `Path::is_file` follows symbolic links: a data directory may link its files.
+        .filter(|e| e.path().is_file())
         .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard_match(name_pattern, n)))
         .map(|e| e.path())
         .collect();

@@ -10,8 +10,10 @@ mod location;
 mod prefecture;
 
 pub use area::{Area, Municipality};
-pub use capability::{CancerHubLevel, Capability, CapabilityEntry, CapabilitySet, UnknownCapability};
+pub use capability::{
+    CancerHubLevel, Capability, CapabilityEntry, CapabilitySet, UnknownCapability, allowed_capabilities,
+};
 pub use facility::{Facility, FacilityId, SourceRef};
 pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
-pub use prefecture::{all_prefecture_names, prefecture_name};
+pub use prefecture::{all_prefecture_names, prefecture_code_of_name, prefecture_name};

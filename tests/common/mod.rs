@@ -19,7 +19,11 @@ pub fn data_dir() -> PathBuf {
     let dir = std::env::var_os("KANWAMAP_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("var/data"));
-    assert!(dir.join("01_mhlw_facilities").is_dir(), "no data in {}: run scripts/fetch-data.sh", dir.display());
+    assert!(
+        dir.join("01_mhlw_facilities").is_dir(),
+        "no data in {}: run scripts/fetch-data.sh",
+        dir.display()
+    );
     dir
 }
 
@@ -87,13 +91,37 @@ impl Server {
 
     /// Starts the server on a database with extra arguments.
     pub fn start_with(db: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(binary())
+        let log_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests");
+        std::fs::create_dir_all(&log_dir).expect("log directory");
+        let log = std::fs::File::create(log_dir.join(format!("server-{}.log", std::process::id())))
+            .expect("server log");
+        let mut command = Command::new(binary());
+        command
             .args(["serve", "--db", db.to_str().expect("utf-8 path"), "--addr", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start kanwamap serve");
+            .stderr(log);
+        // A server shared through a static is never dropped: have the kernel stop it when the test
+        // process exits, however it exits.
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        // PR_SET_PDEATHSIG follows the spawning *thread*, so spawn from one that lives as long as
+        // the test process.
+        let (spawned_tx, spawned_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = spawned_tx.send(command.spawn());
+            loop {
+                std::thread::park();
+            }
+        });
+        let mut child = spawned_rx.recv().expect("spawner thread").expect("start kanwamap serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
