@@ -166,6 +166,30 @@ mod tests {
         }
     }
 
+    mod pharmacy_layout {
+        use super::*;
+
+        /// The 05 pharmacy file of the 定義書 names its columns 名称 / フリガナ / 薬局のホームページアドレス.
+        #[test]
+        fn official_pharmacy_columns() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(
+                &dir,
+                "05.csv",
+                "\u{feff}\"ID\",\"名称\",\"フリガナ\",\"ローマ字\",\"機関区分\",\"都道府県コード\",\"市区町村コード\",\"所在地\",\"所在地座標（緯度）\",\"所在地座標（経度）\",\"薬局のホームページアドレス\"\n\
+                 \"4354300000486\",\"ツツミ薬局\",\"ツツミヤッキョク\",\"Tsutsumi\",\"5\",\"43\",\"428\",\"熊本県阿蘇郡高森町高森１９９０－１\",\"３２．８２\",\"131.12\",\"https://example.jp\"\n",
+            );
+            let parsed = read_mhlw_facilities(&path, "mhlw_pharmacies", "05.csv", "43").unwrap();
+            let row = &parsed.records[0];
+            assert_eq!(row.name, "ツツミ薬局");
+            assert_eq!(row.name_kana.as_deref(), Some("ツツミヤッキョク"));
+            assert_eq!(row.municipality_code.as_deref(), Some("43428"));
+            assert_eq!(row.coordinate, PublishedCoordinate::Value { lat: 32.82, lon: 131.12 });
+            assert_eq!(row.url.as_deref(), Some("https://example.jp"));
+            assert_eq!(row.beds_total, None);
+        }
+    }
+
     mod derived_layout {
         use super::*;
 
