@@ -117,16 +117,7 @@ fn nearest(c: &mut Criterion) {
     let atlas = kumamoto_atlas();
     let points: Vec<(f64, f64)> =
         atlas.facilities().iter().map(|f| (f.location.lat, f.location.lon)).collect();
-    let indexed: Vec<IndexedFacility> = atlas
-        .facilities()
-        .iter()
-        .map(|f| IndexedFacility {
-            lat: f.location.lat,
-            lon: f.location.lon,
-            kind: f.kind,
-            capabilities: f.capability_set(),
-        })
-        .collect();
+    let indexed: Vec<IndexedFacility> = atlas.facilities().iter().map(IndexedFacility::from).collect();
     let index = FacilityIndex::new(indexed);
     let origins = queries(&points, 4096);
     bench_case(c, "kumamoto/k5/any", &index, &origins, None, &[]);

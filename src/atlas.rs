@@ -51,17 +51,7 @@ impl Atlas {
     /// Builds the snapshot (indexes, counts) from a registry loaded from the store.
     pub fn new(registry: Registry, version: i64) -> Self {
         let Registry { facilities, areas, municipalities, sources } = registry;
-        let index = FacilityIndex::new(
-            facilities
-                .iter()
-                .map(|f| IndexedFacility {
-                    lat: f.location.lat,
-                    lon: f.location.lon,
-                    kind: f.kind,
-                    capabilities: f.capability_set(),
-                })
-                .collect(),
-        );
+        let index = FacilityIndex::new(facilities.iter().map(IndexedFacility::from).collect());
         let by_id = facilities.iter().enumerate().map(|(i, f)| (f.id.0.clone(), i)).collect();
         let mut counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]> = HashMap::new();
         for f in &facilities {

@@ -29,6 +29,17 @@ pub struct IndexedFacility {
     pub capabilities: CapabilitySet,
 }
 
+impl From<&crate::model::Facility> for IndexedFacility {
+    fn from(f: &crate::model::Facility) -> Self {
+        IndexedFacility {
+            lat: f.location.lat,
+            lon: f.location.lon,
+            kind: f.kind,
+            capabilities: f.capability_set(),
+        }
+    }
+}
+
 /// A nearest query.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NearestQuery {
