@@ -4,5 +4,6 @@
 pub mod geodesy;
 mod index;
 pub mod locate;
+pub mod mesh;
 
 pub use index::{FacilityIndex, IndexedFacility, NearestQuery, Neighbor};
