@@ -2,11 +2,12 @@
 //! one `Arc<Atlas>` and never lock; a change builds a new Atlas and swaps it in ([`SharedAtlas`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Municipality};
+use crate::analysis::coverage::{self, Coverage, CoverageParams};
+use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Municipality, PopulationCell};
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 use crate::store::{Registry, SourceRecord};
 
@@ -44,13 +45,61 @@ pub struct Atlas {
     areas: Vec<Area>,
     municipalities: Vec<Municipality>,
     sources: Vec<SourceRecord>,
+    cells: Vec<PopulationCell>,
     counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]>,
+    coverage_cache: Cache<CoverageKey, Coverage>,
+}
+
+/// Most results a cache keeps; a planner explores a few provider sets and radii, so a small bound
+/// keeps memory flat without evicting what is in use.
+const CACHE_CAPACITY: usize = 64;
+
+/// A per-snapshot memo of analysis results by parameter set. It lives inside the Atlas, so a new
+/// snapshot (new data) starts with an empty cache: results are never served for stale data.
+#[derive(Debug)]
+struct Cache<K, V> {
+    entries: Mutex<HashMap<K, Arc<V>>>,
+}
+
+impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
+    fn new() -> Self {
+        Cache { entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// The cached value, or `compute()` stored and returned. The lock is not held while computing,
+    /// so a slow analysis never blocks readers of other keys (two requests for a new key may both
+    /// compute it; the results are equal).
+    fn get_or_compute(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
+        if let Some(hit) = self.lock().get(&key) {
+            return Arc::clone(hit);
+        }
+        let value = Arc::new(compute());
+        let mut entries = self.lock();
+        if entries.len() >= CACHE_CAPACITY {
+            entries.clear();
+        }
+        Arc::clone(entries.entry(key).or_insert(value))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<V>>> {
+        // A panic while holding the lock cannot leave the map inconsistent (inserts are atomic).
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Coverage parameters as a hashable key (radius by its bit pattern).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CoverageKey {
+    kind: Option<FacilityKind>,
+    needs: CapabilitySet,
+    radius_bits: u64,
+    min_providers: usize,
 }
 
 impl Atlas {
     /// Builds the snapshot (indexes, counts) from a registry loaded from the store.
     pub fn new(registry: Registry, version: i64) -> Self {
-        let Registry { facilities, areas, municipalities, sources } = registry;
+        let Registry { facilities, areas, municipalities, sources, cells } = registry;
         let index = FacilityIndex::new(facilities.iter().map(IndexedFacility::from).collect());
         let by_id = facilities.iter().enumerate().map(|(i, f)| (f.id.0.clone(), i)).collect();
         let mut counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]> = HashMap::new();
@@ -59,7 +108,18 @@ impl Atlas {
                 counts_by_area.entry(area.clone()).or_default()[f.kind.index()] += 1;
             }
         }
-        Atlas { version, facilities, by_id, index, areas, municipalities, sources, counts_by_area }
+        Atlas {
+            version,
+            facilities,
+            by_id,
+            index,
+            areas,
+            municipalities,
+            sources,
+            cells,
+            counts_by_area,
+            coverage_cache: Cache::new(),
+        }
     }
 
     /// The registry version this snapshot was built from.
@@ -106,10 +166,45 @@ impl Atlas {
         &self.sources
     }
 
+    /// The populated 500 m cells, by code.
+    pub fn cells(&self) -> &[PopulationCell] {
+        &self.cells
+    }
+
+    /// The facility index.
+    pub fn index(&self) -> &FacilityIndex {
+        &self.index
+    }
+
+    /// Coverage of every area for a provider set, computed once per parameter set and snapshot.
+    pub fn coverage(&self, params: &CoverageParams) -> Arc<Coverage> {
+        let key = CoverageKey {
+            kind: params.providers.kind,
+            needs: params.providers.needs,
+            radius_bits: params.radius_m.to_bits(),
+            min_providers: params.min_providers,
+        };
+        self.coverage_cache.get_or_compute(key, || {
+            coverage::compute(
+                &self.cells,
+                &self.facilities,
+                &self.index,
+                &self.areas,
+                params,
+                worker_threads(),
+            )
+        })
+    }
+
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).
     pub fn facility_counts(&self, area_code: &str) -> [usize; FacilityKind::ALL.len()] {
         self.counts_by_area.get(area_code).copied().unwrap_or_default()
     }
+}
+
+/// Threads for an analysis: the machine's cores.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The current Atlas, swapped atomically when the registry changes.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use kanwamap::analysis::coverage::{CoverageParams, ProviderSet};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
 use kanwamap::atlas::{Atlas, SharedAtlas};
 use kanwamap::import::{ImportOptions, run_import, summary_text, write_rejections_csv};
@@ -82,6 +83,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Coverage of each secondary medical area by a provider set.
+    Coverage {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Provider kind.
+        #[arg(long)]
+        kind: Option<FacilityKind>,
+        /// Required capabilities, comma-separated (all of them).
+        #[arg(long, value_delimiter = ',')]
+        needs: Vec<Capability>,
+        /// Reach in km (default 16: the home-visit limit).
+        #[arg(long, default_value_t = 16.0)]
+        radius_km: f64,
+        /// Providers required within the radius.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+        min_providers: u16,
+        /// Print CSV (UTF-8 with BOM, Japanese headers), as GET /api/coverage?format=csv.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -97,6 +119,9 @@ fn main() -> Result<()> {
             import(data_dir, prefecture, db, manifest, report)
         }
         Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
+        Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
+            coverage(db, kind, needs, radius_km, usize::from(min_providers), csv)
+        }
         Command::Nearest { db, lat, lon, kind, needs, k, max_km, json } => nearest(
             db,
             NearestQuery {
@@ -204,6 +229,71 @@ fn nearest(db: PathBuf, query: NearestQuery, json: bool) -> Result<()> {
             f.location_precision,
             f.address.as_deref().unwrap_or(""),
             f.phone.as_deref().unwrap_or(""),
+        );
+    }
+    Ok(())
+}
+
+fn coverage(
+    db: PathBuf,
+    kind: Option<FacilityKind>,
+    needs: Vec<Capability>,
+    radius_km: f64,
+    min_providers: usize,
+    csv: bool,
+) -> Result<()> {
+    if !(radius_km > 0.0 && radius_km <= 200.0) {
+        bail!("--radius-km must be in (0, 200]");
+    }
+    let atlas = load_atlas(&db)?;
+    if atlas.cells().is_empty() {
+        bail!("database {} has no population cells: import the mesh population first", db.display());
+    }
+    let params = CoverageParams {
+        providers: ProviderSet { kind, needs: needs.into_iter().collect() },
+        radius_m: radius_km * 1000.0,
+        min_providers,
+    };
+    let coverage = atlas.coverage(&params);
+    if csv {
+        print!("{}", kanwamap::api::coverage::coverage_csv(&coverage));
+        return Ok(());
+    }
+    let percent = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let km = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}", v / 1000.0));
+    println!(
+        "{:<6} {:<14} {:>10} {:>10} {:>8} {:>10} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6}",
+        "code",
+        "area",
+        "mesh pop",
+        "census",
+        "covered",
+        "65+",
+        "covered",
+        "prov",
+        "/100k",
+        "uncov",
+        "p50km",
+        "p90km",
+        "maxkm"
+    );
+    for row in coverage.areas.iter().chain(std::iter::once(&coverage.total)) {
+        println!(
+            "{:<6} {:<14} {:>10} {:>10} {:>8} {:>10} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6}{}",
+            row.code,
+            row.name,
+            row.population,
+            row.census_population.map_or("-".to_owned(), |p| p.to_string()),
+            percent(row.covered_share),
+            row.population_65plus,
+            percent(row.covered_65plus_share),
+            row.providers,
+            row.providers_per_100k.map_or("-".to_owned(), |v| format!("{v:.1}")),
+            row.uncovered_cells,
+            km(row.distance_p50_m),
+            km(row.distance_p90_m),
+            km(row.distance_max_m),
+            if row.population_complete == Some(false) { "  (mesh incomplete)" } else { "" },
         );
     }
     Ok(())

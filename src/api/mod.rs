@@ -1,5 +1,6 @@
 //! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
 
+pub mod coverage;
 pub mod dto;
 mod handlers;
 mod params;
@@ -38,6 +39,7 @@ pub struct AppState {
     ),
     tags(
         (name = "registry", description = "Facilities, nearest search and areas"),
+        (name = "analysis", description = "Coverage and accessibility by secondary medical area"),
         (name = "meta", description = "Health, credits and this document")
     )
 )]
@@ -52,6 +54,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(handlers::facility))
         .routes(routes!(handlers::areas))
         .routes(routes!(handlers::sources))
+        .routes(routes!(coverage::coverage))
         .split_for_parts();
     openapi.paths.paths.insert(
         "/api/openapi.json".into(),

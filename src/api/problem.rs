@@ -51,6 +51,20 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// A 500: something failed that the request could not cause.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Problem {
+            problem_type: "about:blank",
+            title: "Internal error",
+            status: 500,
+            detail: detail.into(),
+            parameter: None,
+            allowed: None,
+        }
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

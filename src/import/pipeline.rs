@@ -675,7 +675,7 @@ impl<'a> Run<'a> {
         self.report.rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
         self.report.sources = self.stats;
         ImportOutcome {
-            registry: Registry { facilities, areas, municipalities, sources },
+            registry: Registry { facilities, areas, municipalities, sources, cells: Vec::new() },
             report: self.report,
         }
     }

@@ -474,6 +474,9 @@ pub fn build_areas(
             population: pop.map(|p| p.population),
             population_65plus: pop.map(|p| p.population_65plus),
             geometry,
+            mesh_population: None,
+            mesh_population_65plus: None,
+            population_complete: None,
         });
     }
     for p in population {

@@ -31,6 +31,12 @@ pub struct Area {
     pub population: Option<u64>,
     /// 2020 census population aged 65 and over, when known.
     pub population_65plus: Option<u64>,
+    /// Population of the 500 m mesh cells assigned to the area, when mesh data was imported.
+    pub mesh_population: Option<u64>,
+    /// Mesh population aged 65 and over.
+    pub mesh_population_65plus: Option<u64>,
+    /// Whether the imported mesh covers the whole area (None when no mesh data was imported).
+    pub population_complete: Option<bool>,
     /// Union of the member municipalities' boundaries.
     pub geometry: MultiPolygon<f64>,
 }

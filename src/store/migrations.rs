@@ -10,7 +10,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// The SQL of each migration, in order.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_registry.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_registry.sql"), include_str!("migrations/0002_population.sql")];
 
 /// The schema version this binary creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -26,7 +26,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::{SourceSpec, SourceStats};
-use crate::model::{Area, Facility, Municipality};
+use crate::model::{Area, Facility, Municipality, PopulationCell};
 
 pub use migrations::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -44,6 +44,8 @@ pub struct Registry {
     pub municipalities: Vec<Municipality>,
     /// Credits and counts per source; loaded in the order they were given (the manifest's).
     pub sources: Vec<SourceRecord>,
+    /// Populated 500 m cells of the prefecture; loaded in code order.
+    pub cells: Vec<PopulationCell>,
 }
 
 /// The credit of one dataset as the application shows it, with what the import read from it.

@@ -17,7 +17,7 @@ use super::wkb::{decode_multi_polygon, encode_multi_polygon};
 use super::{ImportRun, ImportRunInput, Registry, SourceRecord, Store, StoreError, format_rfc3339_utc};
 use crate::model::{
     Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, LocationPrecision,
-    Municipality, SourceRef,
+    Municipality, PopulationCell, SourceRef,
 };
 
 /// How long a statement waits for another connection's lock before failing.
@@ -118,13 +118,15 @@ impl Store for SqliteStore {
              DELETE FROM area_municipalities;
              DELETE FROM areas;
              DELETE FROM municipalities;
-             DELETE FROM sources;",
+             DELETE FROM sources;
+             DELETE FROM population_cells;",
         )
         .map_err(sql("deleting the previous registry"))?;
         insert_sources(&tx, &registry.sources)?;
         insert_municipalities(&tx, &registry.municipalities)?;
         insert_areas(&tx, &registry.areas)?;
         insert_facilities(&tx, &registry.facilities)?;
+        insert_cells(&tx, &registry.cells)?;
         let version: i64 = tx
             .query_row(
                 "UPDATE meta SET value = value + 1 WHERE key = 'registry_version' RETURNING value",
@@ -157,8 +159,9 @@ impl Store for SqliteStore {
         let municipalities = load_municipalities(&tx)?;
         let areas = load_areas(&tx)?;
         let sources = load_sources(&tx)?;
+        let cells = load_cells(&tx)?;
         tx.finish().map_err(sql("ending the read transaction"))?;
-        Ok(Registry { facilities, areas, municipalities, sources })
+        Ok(Registry { facilities, areas, municipalities, sources, cells })
     }
 
     fn last_import(&self) -> Result<Option<ImportRun>, StoreError> {
@@ -247,8 +250,9 @@ fn insert_municipalities(tx: &Transaction<'_>, municipalities: &[Municipality]) 
 fn insert_areas(tx: &Transaction<'_>, areas: &[Area]) -> Result<(), StoreError> {
     let mut insert = tx
         .prepare(
-            "INSERT INTO areas (code, name, pref_code, population, population_65plus, geometry)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO areas (code, name, pref_code, population, population_65plus, geometry,
+                                mesh_population, mesh_population_65plus, population_complete)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(sql("preparing the area insert"))?;
     let mut insert_member = tx
@@ -263,6 +267,14 @@ fn insert_areas(tx: &Transaction<'_>, areas: &[Area]) -> Result<(), StoreError> 
             .population_65plus
             .map(|p| to_i64(p, || format!("area {}, population_65plus", a.code)))
             .transpose()?;
+        let mesh_population = a
+            .mesh_population
+            .map(|p| to_i64(p, || format!("area {}, mesh_population", a.code)))
+            .transpose()?;
+        let mesh_population_65plus = a
+            .mesh_population_65plus
+            .map(|p| to_i64(p, || format!("area {}, mesh_population_65plus", a.code)))
+            .transpose()?;
         insert
             .execute(params![
                 a.code,
@@ -270,7 +282,10 @@ fn insert_areas(tx: &Transaction<'_>, areas: &[Area]) -> Result<(), StoreError> 
                 a.pref_code,
                 population,
                 population_65plus,
-                encode_multi_polygon(&a.geometry)
+                encode_multi_polygon(&a.geometry),
+                mesh_population,
+                mesh_population_65plus,
+                a.population_complete,
             ])
             .map_err(|source| StoreError::Sqlite { what: format!("inserting area {}", a.code), source })?;
         for (position, code) in a.municipality_codes.iter().enumerate() {
@@ -468,7 +483,9 @@ fn load_areas(tx: &Transaction<'_>) -> Result<Vec<Area>, StoreError> {
     let mut areas = Vec::new();
     let mut select = tx
         .prepare(
-            "SELECT code, name, pref_code, population, population_65plus, geometry FROM areas ORDER BY code",
+            "SELECT code, name, pref_code, population, population_65plus, geometry,
+                    mesh_population, mesh_population_65plus, population_complete
+             FROM areas ORDER BY code",
         )
         .map_err(sql("preparing the area query"))?;
     let mut rows = select.query([]).map_err(sql("reading areas"))?;
@@ -476,8 +493,18 @@ fn load_areas(tx: &Transaction<'_>) -> Result<Vec<Area>, StoreError> {
         let code: String = column(row, 0, TABLE)?;
         let population: Option<i64> = column(row, 3, TABLE)?;
         let population_65plus: Option<i64> = column(row, 4, TABLE)?;
+        let mesh_population: Option<i64> = column(row, 6, TABLE)?;
+        let mesh_population_65plus: Option<i64> = column(row, 7, TABLE)?;
+        let population_complete: Option<bool> = column(row, 8, TABLE)?;
         let bytes = row.get_ref(5).and_then(|v| Ok(v.as_blob()?)).map_err(sql("reading areas"))?;
         areas.push(Area {
+            mesh_population: mesh_population
+                .map(|p| to_u64(p, || format!("area {code}, mesh_population")))
+                .transpose()?,
+            mesh_population_65plus: mesh_population_65plus
+                .map(|p| to_u64(p, || format!("area {code}, mesh_population_65plus")))
+                .transpose()?,
+            population_complete,
             name: column(row, 1, TABLE)?,
             pref_code: column(row, 2, TABLE)?,
             municipality_codes: Vec::new(),
@@ -507,6 +534,59 @@ fn load_areas(tx: &Transaction<'_>) -> Result<Vec<Area>, StoreError> {
         areas[index].municipality_codes.push(municipality_code);
     }
     Ok(areas)
+}
+
+fn insert_cells(tx: &Transaction<'_>, cells: &[PopulationCell]) -> Result<(), StoreError> {
+    let mut insert = tx
+        .prepare(
+            "INSERT INTO population_cells (code, lat, lon, population, population_65plus, population_75plus,
+                                           municipality_code, area_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(sql("preparing the population cell insert"))?;
+    for c in cells {
+        insert
+            .execute(params![
+                c.code,
+                c.lat,
+                c.lon,
+                c.population,
+                c.population_65plus,
+                c.population_75plus,
+                c.municipality_code,
+                c.area_code
+            ])
+            .map_err(|source| StoreError::Sqlite {
+                what: format!("inserting population cell {}", c.code),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+fn load_cells(tx: &Transaction<'_>) -> Result<Vec<PopulationCell>, StoreError> {
+    const TABLE: &str = "population_cells";
+    let mut select = tx
+        .prepare(
+            "SELECT code, lat, lon, population, population_65plus, population_75plus, municipality_code, area_code
+             FROM population_cells ORDER BY code",
+        )
+        .map_err(sql("preparing the population cell query"))?;
+    let mut rows = select.query([]).map_err(sql("reading population cells"))?;
+    let mut cells = Vec::new();
+    while let Some(row) = rows.next().map_err(sql("reading population cells"))? {
+        cells.push(PopulationCell {
+            code: column(row, 0, TABLE)?,
+            lat: column(row, 1, TABLE)?,
+            lon: column(row, 2, TABLE)?,
+            population: column(row, 3, TABLE)?,
+            population_65plus: column(row, 4, TABLE)?,
+            population_75plus: column(row, 5, TABLE)?,
+            municipality_code: column(row, 6, TABLE)?,
+            area_code: column(row, 7, TABLE)?,
+        });
+    }
+    Ok(cells)
 }
 
 fn load_sources(tx: &Transaction<'_>) -> Result<Vec<SourceRecord>, StoreError> {
@@ -646,6 +726,9 @@ mod tests {
                 municipality_codes: vec!["43105".into(), "43101".into(), "43441".into()],
                 population: Some(u64::try_from(i64::MAX).unwrap()),
                 population_65plus: Some(0),
+                mesh_population: Some(1_738_025),
+                mesh_population_65plus: Some(0),
+                population_complete: Some(false),
                 geometry: MultiPolygon(vec![with_hole.clone(), island.clone()]),
             }],
             municipalities: vec![
@@ -690,6 +773,28 @@ mod tests {
                     rejected: 1,
                 },
             ],
+            cells: vec![
+                PopulationCell {
+                    code: "493001002".into(),
+                    lat: 32.672_916_666_666_67,
+                    lon: 130.015_625,
+                    population: 130,
+                    population_65plus: 46,
+                    population_75plus: 30,
+                    municipality_code: Some("43101".into()),
+                    area_code: Some("4312".into()),
+                },
+                PopulationCell {
+                    code: "493001003".into(),
+                    lat: 32.672_916_666_666_67,
+                    lon: 130.021_875,
+                    population: u32::MAX,
+                    population_65plus: 0,
+                    population_75plus: 0,
+                    municipality_code: None,
+                    area_code: None,
+                },
+            ],
         }
     }
 
@@ -704,6 +809,9 @@ mod tests {
                 municipality_codes: vec![],
                 population: None,
                 population_65plus: None,
+                mesh_population: None,
+                mesh_population_65plus: None,
+                population_complete: None,
                 geometry: MultiPolygon(vec![]),
             }],
             municipalities: vec![Municipality {
@@ -713,6 +821,7 @@ mod tests {
                 geometry: MultiPolygon(vec![]),
             }],
             sources: vec![SourceRecord { id: "s".into(), ..SourceRecord::default() }],
+            cells: vec![],
         }
     }
 
@@ -1103,7 +1212,7 @@ mod tests {
                 ..bare_facility(&format!("mhlw-{i:06}"))
             })
             .collect();
-        let registry = Registry { facilities, areas: vec![], municipalities, sources: vec![] };
+        let registry = Registry { facilities, areas: vec![], municipalities, sources: vec![], cells: vec![] };
 
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("kanwamap.sqlite");

@@ -1,0 +1,3 @@
+//! Analyses over the Atlas: pure functions of the snapshot's cells, facilities and areas.
+
+pub mod coverage;

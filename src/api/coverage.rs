@@ -1,0 +1,185 @@
+//! Coverage endpoints: per-area coverage of a provider set (JSON or CSV).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::params::Params;
+use super::problem::Problem;
+use crate::analysis::coverage::{AreaCoverage, Coverage, CoverageParams, ProviderSet};
+
+/// Default radius: the 16 km insured home-visit limit.
+pub const DEFAULT_RADIUS_KM: f64 = 16.0;
+
+/// The parameters as the response echoes them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageParamsView {
+    /// Provider kind, when restricted.
+    pub kind: Option<&'static str>,
+    /// Required capabilities.
+    pub needs: Vec<&'static str>,
+    /// Radius in km.
+    pub radius_km: f64,
+    /// Providers required within the radius.
+    pub min_providers: usize,
+}
+
+/// The coverage table.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageResponse {
+    /// The parameters used.
+    pub params: CoverageParamsView,
+    /// Registry version of the snapshot the numbers come from.
+    pub registry_version: i64,
+    /// One row per secondary medical area.
+    #[schema(value_type = Vec<Object>)]
+    pub areas: Vec<AreaCoverage>,
+    /// The prefecture.
+    #[schema(value_type = Object)]
+    pub total: AreaCoverage,
+}
+
+/// Reads kind, needs, radius_km and min_providers.
+pub(super) fn coverage_params(params: &Params) -> Result<CoverageParams, Problem> {
+    Ok(CoverageParams {
+        providers: ProviderSet { kind: params.kind("kind")?, needs: params.needs("needs")? },
+        radius_m: params.optional_f64_in("radius_km", 0.1, 200.0)?.unwrap_or(DEFAULT_RADIUS_KM) * 1000.0,
+        min_providers: params.usize_in("min_providers", 1, 20, 1)?,
+    })
+}
+
+pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
+    CoverageParamsView {
+        kind: p.providers.kind.map(|k| k.as_str()),
+        needs: p.providers.needs.iter().map(|c| c.as_str()).collect(),
+        radius_km: p.radius_m / 1000.0,
+        min_providers: p.min_providers,
+    }
+}
+
+/// Coverage of each secondary medical area (二次医療圏) by a provider set: for every populated 500 m
+/// census cell, whether at least `min_providers` providers of the set lie within `radius_km`
+/// (geodesic distance on the WGS84 ellipsoid from the cell centre; default 16 km, the insured
+/// home-visit limit; providers in other areas count too). Per area: mesh population and the 2020
+/// census population, covered population and share, the same for 65+, providers located in the area
+/// and per 100,000 (census) population, uncovered cells, and the population-weighted median, 90th
+/// percentile and maximum distance to the nearest provider (metres). `population_complete` is false
+/// when the imported mesh does not cover the whole area. `format=csv` returns the same table as CSV
+/// (UTF-8 with BOM, Japanese headers) for Excel.
+#[utoipa::path(
+    get,
+    path = "/api/coverage",
+    tag = "analysis",
+    params(
+        ("kind" = Option<String>, Query, description = "Provider kind"),
+        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required"),
+        ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200 (default 16)"),
+        ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20 (default 1)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+    ),
+    responses(
+        (status = 200, body = CoverageResponse, description = "JSON, or text/csv with format=csv"),
+        (status = 400, body = super::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn coverage(
+    State(state): State<AppState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let params = Params::new(pairs, &["kind", "needs", "radius_km", "min_providers", "format"])?;
+    let csv = match params.string("format") {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(Problem::invalid_parameter(
+                "format",
+                format!("unknown format '{other}'"),
+                "json, csv",
+            ));
+        }
+    };
+    let p = coverage_params(&params)?;
+    let atlas = state.atlas.load();
+    // The computation takes tens of milliseconds on a cold cache: keep it off the async workers.
+    let (coverage, atlas) = tokio::task::spawn_blocking(move || (atlas.coverage(&p), atlas))
+        .await
+        .map_err(|e| Problem::internal(format!("coverage computation failed: {e}")))?;
+    if csv {
+        return Ok(csv_response(&coverage, &p));
+    }
+    Ok(Json(CoverageResponse {
+        params: params_view(&p),
+        registry_version: atlas.version(),
+        areas: coverage.areas.clone(),
+        total: coverage.total.clone(),
+    })
+    .into_response())
+}
+
+/// The coverage table as CSV: UTF-8 with a BOM (so Excel reads it as UTF-8), Japanese headers.
+pub fn coverage_csv(coverage: &Coverage) -> String {
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "二次医療圏コード",
+        "二次医療圏",
+        "人口（メッシュ）",
+        "人口（令和2年国勢調査）",
+        "カバー人口",
+        "カバー率",
+        "65歳以上人口",
+        "カバー65歳以上人口",
+        "65歳以上カバー率",
+        "提供者数",
+        "人口10万対提供者数",
+        "未カバーセル数",
+        "最寄り距離 中央値(m)",
+        "最寄り距離 90パーセンタイル(m)",
+        "最寄り距離 最大(m)",
+        "人口データ完全",
+    ];
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = writer.write_record(header);
+    let opt = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+    for row in coverage.areas.iter().chain(std::iter::once(&coverage.total)) {
+        let _ = writer.write_record([
+            row.code.clone(),
+            row.name.clone(),
+            row.population.to_string(),
+            row.census_population.map_or(String::new(), |p| p.to_string()),
+            row.covered_population.to_string(),
+            opt(row.covered_share, 4),
+            row.population_65plus.to_string(),
+            row.covered_65plus.to_string(),
+            opt(row.covered_65plus_share, 4),
+            row.providers.to_string(),
+            opt(row.providers_per_100k, 2),
+            row.uncovered_cells.to_string(),
+            opt(row.distance_p50_m, 0),
+            opt(row.distance_p90_m, 0),
+            opt(row.distance_max_m, 0),
+            row.population_complete.map_or(String::new(), |c| if c { "はい" } else { "いいえ" }.to_owned()),
+        ]);
+    }
+    out.push_str(&String::from_utf8_lossy(&writer.into_inner().unwrap_or_default()));
+    out
+}
+
+fn csv_response(coverage: &Coverage, p: &CoverageParams) -> Response {
+    let mut response = coverage_csv(coverage).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    let filename = format!(
+        "coverage-{}-{}km-{}.csv",
+        p.providers.kind.map_or("all", |k| k.as_str()),
+        p.radius_m / 1000.0,
+        p.min_providers
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
