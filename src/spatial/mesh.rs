@@ -114,7 +114,10 @@ impl MeshCode {
         if !(lat.is_finite() && lon.is_finite()) || lat < 0.0 || lon < 100.0 {
             return None;
         }
-        MeshCode::from_grid((lat / CELL_LAT_DEG).floor() as i32, ((lon - 100.0) / CELL_LON_DEG).floor() as i32)
+        MeshCode::from_grid(
+            (lat / CELL_LAT_DEG).floor() as i32,
+            ((lon - 100.0) / CELL_LON_DEG).floor() as i32,
+        )
     }
 
     /// The cell as a polygon (closed ring, counter-clockwise).
