@@ -1106,6 +1106,109 @@ mod tests {
         }
     }
 
+    mod build {
+        use super::geometry::*;
+        use super::*;
+
+        fn area(code: &str, geometry: MultiPolygon<f64>, population: Option<u64>) -> Area {
+            Area {
+                code: code.into(),
+                name: code.into(),
+                pref_code: "43".into(),
+                municipality_codes: Vec::new(),
+                population,
+                population_65plus: None,
+                geometry,
+            }
+        }
+
+        fn whole_mesh(records: Vec<MeshRecord>) -> MeshInput {
+            MeshInput { scope: MeshScope::FirstOrderMeshes, declared_meshes: BTreeSet::from([4830]), records }
+        }
+
+        fn cell(code: MeshCode, total: u32) -> MeshRecord {
+            MeshRecord {
+                code,
+                suppression: Suppression::None,
+                total: Some(total),
+                age65: Some(total / 2),
+                age75: Some(total / 4),
+                line: 3,
+                file: Arc::from("tblT001101H4830.txt"),
+            }
+        }
+
+        #[test]
+        fn area_totals_conserve_the_assigned_cells_and_flag_missing_meshes() {
+            let mut municipalities = municipalities();
+            municipalities.push(Municipality {
+                code: "43003".into(),
+                name: "どこにも属さない町".into(),
+                area_code: None,
+                geometry: square(130.70, 32.50, 130.80, 32.601),
+            });
+            let areas = vec![
+                area("4301", square(130.50, 32.50, 130.60, 32.601), Some(100)),
+                area("4302", square(130.60, 32.50, 131.05, 32.601), None),
+            ];
+            let neighbours = neighbours();
+            let inputs = vec![whole_mesh(vec![
+                cell(at(32.55, 130.55), 40),
+                cell(at(32.496, 130.55), 8),
+                cell(at(32.55, 130.65), 30),
+                cell(at(32.55, 130.75), 5),
+                cell(at(32.6005, 130.55), 1_000),
+                cell(at(32.2, 130.55), 7),
+            ])];
+            let built = build_from_inputs(inputs, &municipalities, &areas, Some(&neighbours));
+            assert_eq!((built.cells.len(), built.coastal, built.unassigned.len()), (4, 1, 2));
+            let totals: Vec<(&str, usize, u64, u64, u64, bool)> = built
+                .areas
+                .iter()
+                .map(|a| {
+                    (
+                        a.area_code.as_str(),
+                        a.cells,
+                        a.population,
+                        a.population_65plus,
+                        a.population_75plus,
+                        a.complete,
+                    )
+                })
+                .collect();
+            assert_eq!(totals, vec![("4301", 2, 48, 24, 12, true), ("4302", 1, 30, 15, 7, false)]);
+            assert_eq!(built.areas[1].missing_meshes, vec![4831], "4302 reaches past 131°E");
+            assert_eq!(built.areas[0].census_population, Some(100));
+            assert!(
+                built
+                    .problems
+                    .iter()
+                    .any(|p| p.contains("1 cells (5 people)")
+                        && p.contains("without a secondary medical area"))
+            );
+            let reasons: Vec<&UnassignedReason> = built.unassigned.iter().map(|u| &u.reason).collect();
+            assert!(
+                matches!(reasons[..], [UnassignedReason::Outside, UnassignedReason::Foreign { .. }]),
+                "{reasons:?}"
+            );
+        }
+
+        #[test]
+        fn without_the_other_prefectures_the_coastal_rule_is_off_and_reported() {
+            let inputs = vec![whole_mesh(vec![cell(at(32.55, 130.55), 40), cell(at(32.496, 130.55), 8)])];
+            let built = build_from_inputs(inputs, &municipalities(), &[], None);
+            assert_eq!((built.cells.len(), built.unassigned.len()), (1, 1));
+            assert!(built.problems.iter().any(|p| p.contains("no boundaries of the other prefectures")));
+        }
+
+        #[test]
+        fn nothing_in_nothing_out() {
+            let built = build_from_inputs(Vec::new(), &municipalities(), &[], None);
+            assert!(built.cells.is_empty() && built.unassigned.is_empty() && built.problems.is_empty());
+            assert!(built.present_meshes.is_empty());
+        }
+    }
+
     mod completeness {
         use super::geometry::square;
         use super::*;
