@@ -327,7 +327,8 @@ pub enum UnassignedReason {
         /// Metres from the cell centre to it (0 inside).
         distance_m: f64,
     },
-    /// A prefecture extract covers the cell's 1st-order mesh and does not list it.
+    /// The cell would be the prefecture's by the geometric rule, but a prefecture extract covers
+    /// its 1st-order mesh and does not list it.
     NotInExtract,
 }
 
@@ -432,15 +433,14 @@ impl Extracts {
         extracts
     }
 
-    /// How a cell is to be assigned: `None` when an extract covers its mesh without listing it.
-    fn scope_of(&self, code: MeshCode) -> Option<MeshScope> {
-        if self.listed.contains(&code) {
-            Some(MeshScope::Prefecture)
-        } else if self.covered.contains(&code.first_order()) {
-            None
-        } else {
-            Some(MeshScope::FirstOrderMeshes)
-        }
+    /// Whether an extract lists the cell.
+    fn lists(&self, code: MeshCode) -> bool {
+        self.listed.contains(&code)
+    }
+
+    /// Whether an extract covers the cell's 1st-order mesh.
+    fn covers(&self, code: MeshCode) -> bool {
+        self.covered.contains(&code.first_order())
     }
 }
 
@@ -471,9 +471,14 @@ pub fn assign_cells(cells: Vec<CellCounts>, extracts: &Extracts, assigner: &Cell
             municipality_code: None,
             area_code: None,
         };
-        let placed = match extracts.scope_of(counts.code) {
-            Some(scope) => assigner.place(counts.code, scope),
-            None => Err(UnassignedReason::NotInExtract),
+        let placed = if extracts.lists(counts.code) {
+            assigner.place(counts.code, MeshScope::Prefecture)
+        } else {
+            // A cell the geometric rule leaves out keeps that reason; one it would take is left out
+            // only because an extract covering its mesh does not list it.
+            assigner.place(counts.code, MeshScope::FirstOrderMeshes).and_then(|placed| {
+                if extracts.covers(counts.code) { Err(UnassignedReason::NotInExtract) } else { Ok(placed) }
+            })
         };
         match placed {
             Ok((muni, area, coastal)) => {
@@ -655,16 +660,14 @@ pub fn build_from_inputs(
         );
     }
     let assignment = assign_cells(counts, &extracts, &assigner);
-    let not_in_extract: Vec<&UnassignedCell> =
-        assignment.unassigned.iter().filter(|u| u.reason == UnassignedReason::NotInExtract).collect();
-    let would_take: Vec<String> = not_in_extract
+    let would_take: Vec<&str> = assignment
+        .unassigned
         .iter()
-        .filter_map(|u| u.cell.code.parse::<MeshCode>().ok())
-        .filter(|code| assigner.place(*code, MeshScope::FirstOrderMeshes).is_ok())
-        .map(|code| code.to_string())
+        .filter(|u| u.reason == UnassignedReason::NotInExtract)
+        .map(|u| u.cell.code.as_str())
         .collect();
     if !would_take.is_empty() {
-        let shown: Vec<&str> = would_take.iter().take(20).map(String::as_str).collect();
+        let shown: Vec<&str> = would_take.iter().take(20).copied().collect();
         problems.push(format!(
             "{} cells of whole-mesh files lie in the prefecture by the geometric rule but are not listed by \
              the prefecture extract covering their 1st-order mesh; the extract decides: {}",
@@ -1062,6 +1065,11 @@ mod tests {
             assert_eq!(assign_one(foreign, &extracts, true), Ok("43001".into()), "listed: the prefecture's");
             assert_eq!(assign_one(inside, &extracts, true), Err(UnassignedReason::NotInExtract));
             assert_eq!(assign_one(coastal, &extracts, true), Err(UnassignedReason::NotInExtract));
+            let across = at(32.6005, 130.65);
+            assert!(
+                matches!(assign_one(across, &extracts, true), Err(UnassignedReason::Foreign { .. })),
+                "a cell the rule leaves out keeps its reason"
+            );
             // Beyond reach even the extract's cells are not taken (an extract of another prefecture).
             let far = at(33.5, 130.55);
             let extracts = Extracts::of(&[MeshInput {
@@ -1386,6 +1394,13 @@ mod tests {
             assert_eq!((built.cells.len(), people), (11_505, 1_738_025));
             assert!(built.rejections.is_empty());
             assert_eq!(built.unassigned.len(), 11_945 - 4_712);
+            let reason_count =
+                |f: fn(&UnassignedReason) -> bool| built.unassigned.iter().filter(|u| f(&u.reason)).count();
+            let outside = reason_count(|r| *r == UnassignedReason::Outside);
+            let foreign = reason_count(|r| matches!(r, UnassignedReason::Foreign { .. }));
+            let not_listed = reason_count(|r| *r == UnassignedReason::NotInExtract);
+            eprintln!("unassigned: {outside} outside, {foreign} foreign, {not_listed} not in the extract");
+            assert_eq!(not_listed, 17);
             assert!(built.cells.iter().all(|c| c.area_code.is_some()));
             assert!(
                 built.cells.iter().all(
