@@ -537,6 +537,28 @@ pub fn missing_first_order_meshes(area: &MultiPolygon<f64>, present: &BTreeSet<u
     first_order_meshes_of(area).difference(present).copied().collect()
 }
 
+/// Treats an extract most of whose cells lie beyond reach of the prefecture as another
+/// prefecture's extract: its cells then go through the geometric rule like those of a whole-mesh
+/// file, and it decides no mesh (a Kumamoto extract must not veto Fukuoka's cells in 4930).
+/// Returns a problem line per extract so treated.
+fn demote_foreign_extracts(inputs: &mut [MeshInput], assigner: &CellAssigner) -> Vec<String> {
+    let mut problems = Vec::new();
+    for input in inputs.iter_mut().filter(|i| i.scope == MeshScope::Prefecture) {
+        let reachable =
+            input.records.iter().filter(|r| assigner.place(r.code, MeshScope::Prefecture).is_ok()).count();
+        if reachable * 2 < input.records.len() {
+            let file = input.records.first().map_or_else(String::new, |r| r.file.to_string());
+            problems.push(format!(
+                "prefecture extract {file}: only {reachable} of {} cells lie within reach of the prefecture;                  read as another prefecture's cells (geometric rule, decides no mesh)",
+                input.records.len()
+            ));
+            input.scope = MeshScope::FirstOrderMeshes;
+            input.declared_meshes.clear();
+        }
+    }
+    problems
+}
+
 /// A mesh file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeshFile {
@@ -641,17 +663,20 @@ pub fn build_from_inputs(
     areas: &[Area],
     other_prefectures: Option<&[MunicipalityBoundary]>,
 ) -> PopulationCellsBuilt {
+    let mut inputs = inputs;
     let mut present_meshes = BTreeSet::new();
     for input in &inputs {
         present_meshes.extend(input.declared_meshes.iter().copied());
         present_meshes.extend(input.records.iter().map(|r| r.code.first_order()));
     }
+    let assigner = CellAssigner::new(municipalities, other_prefectures);
+    let demoted = demote_foreign_extracts(&mut inputs, &assigner);
     let extracts = Extracts::of(&inputs);
     let whole_mesh_files = inputs.iter().any(|i| i.scope == MeshScope::FirstOrderMeshes);
     let records: Vec<MeshRecord> = inputs.into_iter().flat_map(|i| i.records).collect();
     let (counts, mut problems) = resolve_suppression(records);
+    problems.extend(demoted);
 
-    let assigner = CellAssigner::new(municipalities, other_prefectures);
     if whole_mesh_files && !assigner.knows_other_prefectures() {
         problems.push(
             "no boundaries of the other prefectures: cells of whole-mesh files are assigned only when \
@@ -1207,6 +1232,23 @@ mod tests {
             let built = build_from_inputs(inputs, &municipalities(), &[], None);
             assert_eq!((built.cells.len(), built.unassigned.len()), (1, 1));
             assert!(built.problems.iter().any(|p| p.contains("no boundaries of the other prefectures")));
+        }
+
+        #[test]
+        fn an_extract_of_another_prefecture_decides_nothing() {
+            let far = |lat: f64| MeshRecord { code: at(lat, 130.55), ..cell(at(32.55, 130.55), 3) };
+            let extract = MeshInput {
+                scope: MeshScope::Prefecture,
+                declared_meshes: BTreeSet::new(),
+                // Two cells 30–40 km north, one on the land border: the extract of the neighbour.
+                records: vec![far(32.9), far(32.95), far(32.6005)],
+            };
+            let inputs = vec![extract, whole_mesh(vec![cell(at(32.55, 130.55), 40)])];
+            let neighbours = neighbours();
+            let built = build_from_inputs(inputs, &municipalities(), &[], Some(&neighbours));
+            assert_eq!(built.cells.len(), 1, "the whole-mesh cell is not vetoed, the border cell is foreign");
+            assert_eq!(built.cells[0].code, at(32.55, 130.55).to_string());
+            assert!(built.problems.iter().any(|p| p.contains("only 1 of 3 cells")), "{:?}", built.problems);
         }
 
         #[test]
