@@ -1,6 +1,7 @@
 //! Building a prefecture's registry from the official files: reading, placing (validating
 //! coordinates, geocoding addresses), joining the 施設基準 filings, assigning areas, reporting.
 
+pub mod cells;
 pub mod join;
 mod pipeline;
 pub mod placement;

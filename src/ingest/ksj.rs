@@ -75,6 +75,44 @@ pub fn read_n03(
 ) -> Result<Parsed<MunicipalityBoundary>, IngestError> {
     let pref = checked_prefecture(path, pref_code)?;
     let pref_name = prefecture_name(&pref).expect("checked_prefecture returns a known code");
+    read_n03_with(path, source_id, |properties| n03_identity(properties, &pref, pref_name))
+}
+
+/// Reads the N03 municipality boundaries of every prefecture except `pref_code`, in one pass over a
+/// national file: the neighbours of a prefecture, e.g. to tell a coastal 500 m cell from a cell
+/// across a land border. Features of `pref_code` count as `other_prefecture`, and so do features
+/// without a code (所属未定地, which belong to no municipality); other problems are rejections as in
+/// [`read_n03`].
+pub fn read_n03_other_prefectures(
+    path: &Path,
+    source_id: &str,
+    pref_code: &str,
+) -> Result<Parsed<MunicipalityBoundary>, IngestError> {
+    let own = checked_prefecture(path, pref_code)?;
+    read_n03_with(path, source_id, |properties| {
+        let Some(feature_pref) = properties
+            .get("N03_007")
+            .and_then(text_property)
+            .and_then(|code| pad_code(&code, 5))
+            .and_then(|code| prefecture_code(&code[..2]))
+        else {
+            return Ok(None);
+        };
+        if feature_pref == own {
+            return Ok(None);
+        }
+        let name = prefecture_name(&feature_pref).expect("prefecture_code returns a known code");
+        n03_identity(properties, &feature_pref, name)
+    })
+}
+
+/// The N03 reader behind [`read_n03`] and [`read_n03_other_prefectures`]: `identity` gives a
+/// feature's (code, name), `Ok(None)` to skip it as another prefecture's.
+fn read_n03_with(
+    path: &Path,
+    source_id: &str,
+    identity: impl Fn(&JsonObject) -> Result<Option<(String, String)>, Bad>,
+) -> Result<Parsed<MunicipalityBoundary>, IngestError> {
     let text = decode_text(path)?;
     let collection: FeatureCollection = serde_json::from_str(&text)
         .map_err(|e| IngestError::Json { path: path.to_owned(), message: e.to_string() })?;
@@ -85,7 +123,7 @@ pub fn read_n03(
     for (index, feature) in collection.features.into_iter().enumerate() {
         parsed.stats.read += 1;
         let properties = feature.properties.unwrap_or_default();
-        let part = match n03_identity(&properties, &pref, pref_name) {
+        let part = match identity(&properties) {
             Ok(Some(identity)) => feature
                 .geometry
                 .ok_or_else(|| Bad::new("geometry", None, "feature has no geometry"))
@@ -650,6 +688,21 @@ mod tests {
             assert!(reasons[3].contains("fewer than 3 distinct"), "{}", reasons[3]);
             assert!(reasons[4].contains("no geometry") && reasons[4].contains("43205"), "{}", reasons[4]);
             assert!(parsed.rejections.iter().all(|r| r.line == 0 && r.file == "N03-22_43_220101.geojson"));
+        }
+
+        #[test]
+        fn other_prefectures_are_read_in_one_pass_without_the_own() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = write(&dir, "N03-22_220101.geojson", &official_fixture());
+            let parsed = read_n03_other_prefectures(&path, "neighbours", "43").expect("readable");
+            let names: Vec<(&str, &str)> =
+                parsed.records.iter().map(|b| (b.code.as_str(), b.name.as_str())).collect();
+            assert_eq!(names, vec![("11101", "さいたま市西区")]);
+            assert!(parsed.rejections.is_empty(), "own and codeless features are skipped, not rejected");
+            let stats = &parsed.stats;
+            assert_eq!((stats.read, stats.accepted, stats.rejected, stats.other_prefecture), (10, 1, 0, 9));
+            let own = read_n03_other_prefectures(&path, "neighbours", "11").expect("readable");
+            assert_eq!(own.records.len(), 2, "from Saitama's side, Kumamoto's two valid codes");
         }
 
         #[test]

@@ -8,6 +8,7 @@ pub mod area_population;
 pub mod codes;
 mod coordinate;
 mod error;
+pub mod estat_mesh;
 pub mod kaigo;
 pub mod kijun;
 pub mod ksj;
