@@ -4,6 +4,7 @@
 //! the single source of truth) → [`atlas`] (an immutable in-memory snapshot with spatial indexes)
 //! → [`api`] (HTTP) and the CLI.
 
+pub mod analysis;
 pub mod api;
 pub mod atlas;
 pub mod geocode;
