@@ -46,17 +46,31 @@ fn home_care() -> CoverageParams {
 }
 
 fn kumamoto(c: &mut Criterion) {
-    let options = ImportOptions { data_dir: data_dir(), pref_code: "43".into(), manifest: Manifest::builtin(), progress: false };
+    let options = ImportOptions {
+        data_dir: data_dir(),
+        pref_code: "43".into(),
+        manifest: Manifest::builtin(),
+        progress: false,
+    };
     let registry = run_import(&options).expect("import (run scripts/fetch-data.sh)").registry;
     assert!(!registry.cells.is_empty(), "the import has population cells");
     let atlas = Atlas::new(registry.clone(), 1);
     let mut group = c.benchmark_group("coverage/kumamoto");
     group.bench_function("home_care_support 16km, all areas (compute)", |b| {
         b.iter(|| {
-            black_box(compute(atlas.cells(), atlas.facilities(), atlas.index(), atlas.areas(), &home_care(), threads()))
+            black_box(compute(
+                atlas.cells(),
+                atlas.facilities(),
+                atlas.index(),
+                atlas.areas(),
+                &home_care(),
+                threads(),
+            ))
         })
     });
-    group.bench_function("home_care_support 16km, all areas (cached)", |b| b.iter(|| black_box(atlas.coverage(&home_care()))));
+    group.bench_function("home_care_support 16km, all areas (cached)", |b| {
+        b.iter(|| black_box(atlas.coverage(&home_care())))
+    });
     group.finish();
 }
 
@@ -74,8 +88,9 @@ fn anchors() -> Vec<(f64, f64)> {
     let path = data_dir().join("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv");
     let mut anchors = Vec::new();
     for pref in 1..=47 {
-        let parsed = kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
-            .expect("national hospital file");
+        let parsed =
+            kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
+                .expect("national hospital file");
         anchors.extend(parsed.records.iter().filter_map(|r| match r.coordinate {
             PublishedCoordinate::Value { lat, lon } if lat != 0.0 => Some((lat, lon)),
             _ => None,
@@ -154,10 +169,9 @@ fn national(c: &mut Criterion) {
         b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, threads())))
     });
     group.finish();
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
-            println!("peak resident memory of the bench process: {}", peak.trim_start_matches("VmHWM:").trim());
-        }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
+        println!("peak resident memory of the bench process: {}", peak.trim_start_matches("VmHWM:").trim());
     }
 }
 

@@ -6,6 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
+use crate::analysis::access::{AccessError, Decay};
+use crate::analysis::area_access::{
+    AccessParams, AreaAccessibility, DemandMeasure, SupplyMeasure, area_accessibility,
+};
 use crate::analysis::coverage::{self, Coverage, CoverageParams};
 use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Municipality, PopulationCell};
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
@@ -48,6 +52,7 @@ pub struct Atlas {
     cells: Vec<PopulationCell>,
     counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]>,
     coverage_cache: Cache<CoverageKey, Coverage>,
+    access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
 }
 
 /// Most results a cache keeps; a planner explores a few provider sets and radii, so a small bound
@@ -87,6 +92,17 @@ impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
     }
 }
 
+/// Accessibility parameters as a hashable key (numbers by their bit patterns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct AccessKey {
+    kind: Option<FacilityKind>,
+    needs: CapabilitySet,
+    catchment_bits: u64,
+    decay: Option<[u64; 3]>,
+    supply: SupplyMeasure,
+    demand: DemandMeasure,
+}
+
 /// Coverage parameters as a hashable key (radius by its bit pattern).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct CoverageKey {
@@ -119,6 +135,7 @@ impl Atlas {
             cells,
             counts_by_area,
             coverage_cache: Cache::new(),
+            access_cache: Cache::new(),
         }
     }
 
@@ -194,6 +211,24 @@ impl Atlas {
                 worker_threads(),
             )
         })
+    }
+
+    /// E2SFCA accessibility of a provider set per cell and area, computed once per parameter set and
+    /// snapshot.
+    pub fn access(&self, params: &AccessParams) -> Arc<Result<AreaAccessibility, AccessError>> {
+        let key = AccessKey {
+            kind: params.providers.kind,
+            needs: params.providers.needs,
+            catchment_bits: params.catchment_m.to_bits(),
+            decay: match params.decay {
+                Decay::Step { weights } => Some(weights.map(f64::to_bits)),
+                Decay::Gaussian => None,
+            },
+            supply: params.supply,
+            demand: params.demand,
+        };
+        self.access_cache
+            .get_or_compute(key, || area_accessibility(&self.cells, &self.facilities, &self.areas, params))
     }
 
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).

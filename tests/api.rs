@@ -430,3 +430,173 @@ mod cli {
         assert!(!ok && stderr.contains("kanwamap import"), "{stderr}");
     }
 }
+
+mod analysis {
+    use super::*;
+
+    fn areas(response: &Value) -> &Vec<Value> {
+        response["areas"].as_array().unwrap()
+    }
+
+    #[test]
+    fn coverage_conserves_the_population() {
+        let coverage = server().json("/api/coverage?needs=home_care_support");
+        assert_eq!(coverage["params"]["radius_km"], 16.0, "the home-visit limit is the default");
+        assert_eq!(areas(&coverage).len(), 10);
+        let mesh: u64 = areas(&coverage).iter().map(|a| a["population"].as_u64().unwrap()).sum();
+        assert_eq!(mesh, 1_738_025, "the cells assigned to areas carry the whole mesh population");
+        assert_eq!(coverage["total"]["population"].as_u64().unwrap(), mesh);
+        let census: u64 = areas(&coverage).iter().map(|a| a["census_population"].as_u64().unwrap()).sum();
+        assert_eq!(census, 1_738_301);
+        for a in areas(&coverage) {
+            let (population, covered) =
+                (a["population"].as_u64().unwrap(), a["covered_population"].as_u64().unwrap());
+            assert!(covered <= population, "{a}");
+            assert!(a["covered_65plus"].as_u64().unwrap() <= a["population_65plus"].as_u64().unwrap(), "{a}");
+            assert_eq!(a["population_complete"], true, "{a}");
+            let share = a["covered_share"].as_f64().unwrap();
+            assert!((share - covered as f64 / population as f64).abs() < 1e-12);
+        }
+        let providers: u64 = areas(&coverage).iter().map(|a| a["providers"].as_u64().unwrap()).sum();
+        assert_eq!(providers, 302, "every home-care support provider lies in some area");
+    }
+
+    /// The covered population of two rural areas, recomputed in the test from the cells (as
+    /// /api/access lists them) and every provider (as /api/facilities lists them), all pairs.
+    #[test]
+    fn coverage_matches_an_independent_brute_force() {
+        let cells = server().json("/api/access?cells=true");
+        let providers: Vec<(f64, f64)> = all_facilities()
+            .iter()
+            .filter(|f| has_capability(f, "home_care_support"))
+            .map(|f| {
+                (
+                    f["geometry"]["coordinates"][1].as_f64().unwrap(),
+                    f["geometry"]["coordinates"][0].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let coverage = server().json("/api/coverage?needs=home_care_support&radius_km=16");
+        for code in ["4306", "4310"] {
+            let mut covered = 0u64;
+            let mut uncovered_cells = 0;
+            for c in cells["cells"].as_array().unwrap().iter().filter(|c| c["area_code"] == code) {
+                let (lat, lon) = (c["lat"].as_f64().unwrap(), c["lon"].as_f64().unwrap());
+                if providers
+                    .iter()
+                    .any(|(plat, plon)| geodesic_distance_m(lat, lon, *plat, *plon) <= 16_000.0)
+                {
+                    covered += c["population"].as_u64().unwrap();
+                } else {
+                    uncovered_cells += 1;
+                }
+            }
+            let row = areas(&coverage).iter().find(|a| a["code"] == code).unwrap();
+            assert_eq!(row["covered_population"].as_u64().unwrap(), covered, "{code}");
+            assert_eq!(row["uncovered_cells"].as_u64().unwrap(), uncovered_cells, "{code}");
+        }
+    }
+
+    #[test]
+    fn redundancy_and_radius_only_shrink_coverage() {
+        let one = server().json("/api/coverage?needs=home_care_support&radius_km=16&min_providers=1");
+        let two = server().json("/api/coverage?needs=home_care_support&radius_km=16&min_providers=2");
+        let near = server().json("/api/coverage?needs=home_care_support&radius_km=4");
+        for ((a, b), c) in areas(&one).iter().zip(areas(&two)).zip(areas(&near)) {
+            let covered = |v: &Value| v["covered_population"].as_u64().unwrap();
+            assert!(covered(b) <= covered(a) && covered(c) <= covered(a), "{}", a["code"]);
+        }
+    }
+
+    #[test]
+    fn coverage_csv_opens_in_excel_and_equals_the_cli() {
+        let (status, content_type, body) = server().get("/api/coverage?needs=home_care_support&format=csv");
+        assert_eq!(status, 200);
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        assert!(body.starts_with('\u{feff}'), "BOM for Excel");
+        let lines: Vec<&str> = body.lines().collect();
+        assert_eq!(lines.len(), 12, "header, 10 areas, total");
+        assert!(lines[0].contains("二次医療圏コード") && lines[0].contains("カバー率"));
+        assert!(lines[11].starts_with("total,合計,1738025,1738301,"));
+        let db = common::kumamoto_db().to_str().unwrap();
+        let (ok, stdout, stderr) =
+            common::run(&["coverage", "--db", db, "--needs", "home_care_support", "--csv"]);
+        assert!(ok, "{stderr}");
+        assert_eq!(stdout, body);
+    }
+
+    #[test]
+    fn gaps_are_the_uncovered_population() {
+        let coverage = server().json("/api/coverage?needs=home_care_support&radius_km=10");
+        for a in areas(&coverage) {
+            let code = a["code"].as_str().unwrap();
+            let (status, content_type, body) =
+                server().get(&format!("/api/areas/{code}/gaps?needs=home_care_support&radius_km=10"));
+            assert_eq!(status, 200);
+            assert_eq!(content_type, "application/geo+json");
+            let gaps: Value = serde_json::from_str(&body).unwrap();
+            let features = gaps["features"].as_array().unwrap();
+            let population: u64 =
+                features.iter().map(|f| f["properties"]["population"].as_u64().unwrap()).sum();
+            let cells: u64 = features.iter().map(|f| f["properties"]["cells"].as_u64().unwrap()).sum();
+            assert_eq!(
+                population,
+                a["population"].as_u64().unwrap() - a["covered_population"].as_u64().unwrap(),
+                "{code}"
+            );
+            assert_eq!(cells, a["uncovered_cells"].as_u64().unwrap(), "{code}");
+            assert!(features.iter().all(|f| f["geometry"]["type"] == "Polygon"));
+        }
+    }
+
+    #[test]
+    fn access_scores_summarise_the_cells() {
+        let response = server()
+            .json("/api/access?needs=palliative_ward&supply=beds&catchment_km=30&decay=gaussian&cells=true");
+        assert!(response["units"].as_str().unwrap().contains("beds per 100,000"));
+        assert_eq!(response["providers"], 15);
+        assert_eq!(areas(&response).len(), 10);
+        let cells = response["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 11_505);
+        for a in areas(&response) {
+            let members: Vec<&Value> = cells.iter().filter(|c| c["area_code"] == a["code"]).collect();
+            let weight: f64 = members.iter().map(|c| c["population"].as_f64().unwrap()).sum();
+            let mean: f64 = members
+                .iter()
+                .map(|c| c["population"].as_f64().unwrap() * c["score"].as_f64().unwrap())
+                .sum::<f64>()
+                / weight;
+            assert!((mean - a["mean"].as_f64().unwrap()).abs() <= 1e-9 * mean.max(1.0), "{}", a["code"]);
+            let gini = a["gini"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&gini));
+        }
+        let step = server().json("/api/access?kind=clinic&needs=home_care_support");
+        assert!(step["cells"].is_null(), "cells only when asked");
+        assert!(step["total"]["mean"].as_f64().unwrap() > 0.0);
+    }
+
+    #[test]
+    fn analysis_parameters_are_checked() {
+        for (path, parameter) in [
+            ("/api/coverage?radius_km=0", "radius_km"),
+            ("/api/coverage?radius_km=500", "radius_km"),
+            ("/api/coverage?min_providers=0", "min_providers"),
+            ("/api/coverage?format=xlsx", "format"),
+            ("/api/coverage?needs=teleport", "needs"),
+            ("/api/areas/4310/gaps?radius=16", "radius"),
+            ("/api/access?decay=linear", "decay"),
+            ("/api/access?supply=beds", "supply"),
+            ("/api/access?population=kids", "population"),
+            ("/api/access?catchment_km=0", "catchment_km"),
+            ("/api/access?cells=yes", "cells"),
+        ] {
+            let (status, content_type, body) = server().get(path);
+            assert_eq!(status, 400, "{path}: {body}");
+            assert_eq!(content_type, "application/problem+json");
+            let problem: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["parameter"], parameter, "{path}: {problem}");
+        }
+        let (status, _, _) = server().get("/api/areas/9999/gaps");
+        assert_eq!(status, 404);
+    }
+}

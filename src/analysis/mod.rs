@@ -3,5 +3,6 @@
 //! reaches.
 
 pub mod access;
+pub mod area_access;
 pub mod coverage;
 pub mod gaps;

@@ -1,5 +1,6 @@
 //! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
 
+mod analysis;
 pub mod coverage;
 pub mod dto;
 mod handlers;
@@ -55,6 +56,8 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(handlers::areas))
         .routes(routes!(handlers::sources))
         .routes(routes!(coverage::coverage))
+        .routes(routes!(analysis::gaps))
+        .routes(routes!(analysis::access))
         .split_for_parts();
     openapi.paths.paths.insert(
         "/api/openapi.json".into(),

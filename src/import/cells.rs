@@ -1151,6 +1151,9 @@ mod tests {
                 municipality_codes: Vec::new(),
                 population,
                 population_65plus: None,
+                mesh_population: None,
+                mesh_population_65plus: None,
+                population_complete: None,
                 geometry,
             }
         }

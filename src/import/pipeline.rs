@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::cells::{
+    AreaMeshPopulation, MeshFile, MeshLayout, MeshScope, UnassignedReason, build_population_cells,
+};
 use super::join::{JoinCandidate, JoinIndex};
 use super::placement::{Extent, Placed, Placer, RowRef};
 use super::progress::Progress;
@@ -16,15 +19,15 @@ use crate::geocode::{Gazetteer, read_town_points};
 use crate::ingest::area_population::read_area_population;
 use crate::ingest::kaigo::read_care_offices;
 use crate::ingest::kijun::read_kijun;
-use crate::ingest::ksj::{build_areas, read_a38_membership, read_n03};
+use crate::ingest::ksj::{build_areas, read_a38_membership, read_n03, read_n03_other_prefectures};
 use crate::ingest::mhlw::{MhlwFacilityRow, read_mhlw_facilities};
 use crate::ingest::seeds::{GatheringRow, read_cancer_hubs, read_peer_support, read_salons};
 use crate::ingest::{
     Disposition, IngestError, Manifest, Parsed, PublishedCoordinate, Rejection, SourceSpec, SourceStats,
 };
 use crate::model::{
-    Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, Municipality, SourceRef,
-    prefecture_name,
+    Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, Municipality,
+    PopulationCell, SourceRef, prefecture_name,
 };
 use crate::spatial::locate::PolygonLocator;
 use crate::store::{Registry, SourceRecord};
@@ -103,6 +106,23 @@ pub struct KijunSummary {
     pub by_method: BTreeMap<String, usize>,
 }
 
+/// What the mesh population import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PopulationSummary {
+    /// Cells assigned to the prefecture.
+    pub cells: usize,
+    /// Their population.
+    pub population: u64,
+    /// Of the cells, placed by the 1 km coastal rule.
+    pub coastal_cells: usize,
+    /// 1st-order meshes present in the data.
+    pub present_meshes: Vec<u16>,
+    /// Cells read but not the prefecture's, by reason: (cells, population).
+    pub unassigned: BTreeMap<String, (usize, u64)>,
+    /// Per area: mesh population next to the census population, completeness.
+    pub areas: Vec<AreaMeshPopulation>,
+}
+
 /// Everything the import has to say.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
@@ -118,6 +138,8 @@ pub struct ImportReport {
     pub capabilities: BTreeMap<String, usize>,
     /// The 施設基準 join.
     pub kijun: Option<KijunSummary>,
+    /// The mesh population, when imported.
+    pub population: Option<PopulationSummary>,
     /// Problems that are not about one row (e.g. a municipality without an area).
     pub problems: Vec<String>,
     /// Every rejected row or field.
@@ -135,6 +157,7 @@ impl ImportReport {
             "facilities_by_kind": self.facilities_by_kind,
             "capabilities": self.capabilities,
             "kijun": self.kijun,
+            "population": self.population,
             "problems": self.problems,
             "rejections": { "dropped": self.rejections.len() - replaced, "replaced": replaced },
         })
@@ -160,7 +183,7 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
     let pref = options.pref_code.as_str();
     let pref_name = prefecture_name(pref).ok_or_else(|| ImportError::UnknownPrefecture(pref.to_owned()))?;
     let mut run = Run::new(options);
-    let progress = Progress::new(options.progress, 9);
+    let progress = Progress::new(options.progress, 10);
 
     progress.step("boundaries and secondary medical areas");
     let (municipalities, areas) = run.read_areas()?;
@@ -193,8 +216,10 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
 
     progress.step("areas of facilities");
     let facilities = run.assign_areas(book, &municipalities);
+    progress.step("population on the 500 m mesh");
+    let (cells, areas) = run.read_population_cells(&municipalities, areas)?;
     progress.step("summary");
-    let outcome = run.finish(facilities, areas, municipalities);
+    let outcome = run.finish(facilities, areas, municipalities, cells);
     progress.finish();
     Ok(outcome)
 }
@@ -615,6 +640,93 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Every file of a source (unlike [`Run::optional`], which takes one): mesh data comes one file
+    /// per 1st-order mesh.
+    fn all_files(&mut self, id: &str) -> Result<Vec<(SourceSpec, PathBuf)>, ImportError> {
+        let spec = self.spec(id)?;
+        let files = spec.resolve(&self.options.data_dir, &self.options.pref_code);
+        if files.is_empty() {
+            self.report.missing_sources.push(id.to_owned());
+        }
+        for path in &files {
+            let label = self.label(path);
+            self.used.push((spec.clone(), label));
+        }
+        Ok(files.into_iter().map(|p| (spec.clone(), p)).collect())
+    }
+
+    /// Reads the 500 m mesh population (official CSVs per 1st-order mesh and prefecture extracts),
+    /// resolves e-Stat's suppression, assigns cells to municipalities and areas, and gives every area
+    /// its mesh population and whether the mesh covers it.
+    fn read_population_cells(
+        &mut self,
+        municipalities: &[Municipality],
+        mut areas: Vec<Area>,
+    ) -> Result<(Vec<PopulationCell>, Vec<Area>), ImportError> {
+        let mut files = Vec::new();
+        for (id, layout, scope) in [
+            ("population_mesh", MeshLayout::EstatCsv, MeshScope::FirstOrderMeshes),
+            ("population_mesh_extract", MeshLayout::GeoJson, MeshScope::Prefecture),
+        ] {
+            for (spec, path) in self.all_files(id)? {
+                files.push(MeshFile { path, source_id: spec.id.clone(), layout, scope });
+            }
+        }
+        if files.is_empty() {
+            return Ok((Vec::new(), areas));
+        }
+        let neighbours = match self.optional("neighbour_boundaries")? {
+            Some((spec, path)) => Some(
+                self.absorb(&path, read_n03_other_prefectures(&path, &spec.id, &self.options.pref_code)?),
+            ),
+            None => None,
+        };
+        let built = build_population_cells(&files, municipalities, &areas, neighbours.as_deref())?;
+        for (file, stats) in files.iter().zip(built.sources) {
+            let parsed = Parsed { records: Vec::<()>::new(), rejections: Vec::new(), stats };
+            self.absorb(&file.path, parsed);
+        }
+        let labels: HashMap<String, String> = files
+            .iter()
+            .filter_map(|f| Some((f.path.file_name()?.to_string_lossy().into_owned(), self.label(&f.path))))
+            .collect();
+        self.report.rejections.extend(
+            built
+                .rejections
+                .into_iter()
+                .map(|r| Rejection { file: labels.get(&r.file).cloned().unwrap_or(r.file.clone()), ..r }),
+        );
+        self.report.problems.extend(built.problems);
+        let mut unassigned: BTreeMap<&'static str, (usize, u64)> = BTreeMap::new();
+        for u in &built.unassigned {
+            let reason = match u.reason {
+                UnassignedReason::Outside => "beyond 1 km of the prefecture",
+                UnassignedReason::Foreign { .. } => "in a neighbouring prefecture",
+                UnassignedReason::NotInExtract => "not listed by the prefecture extract",
+            };
+            let entry = unassigned.entry(reason).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(u.cell.population);
+        }
+        let population: u64 = built.cells.iter().map(|c| u64::from(c.population)).sum();
+        self.report.population = Some(PopulationSummary {
+            cells: built.cells.len(),
+            population,
+            coastal_cells: built.coastal,
+            present_meshes: built.present_meshes.iter().copied().collect(),
+            unassigned: unassigned.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            areas: built.areas.clone(),
+        });
+        for area in &mut areas {
+            if let Some(mesh) = built.areas.iter().find(|m| m.area_code == area.code) {
+                area.mesh_population = Some(mesh.population);
+                area.mesh_population_65plus = Some(mesh.population_65plus);
+                area.population_complete = Some(mesh.complete);
+            }
+        }
+        Ok((built.cells, areas))
+    }
+
     /// Gives every facility its municipality (when it has none, or one unknown to the boundaries, the
     /// polygon containing its point) and its secondary medical area.
     fn assign_areas(&mut self, book: FacilityBook, municipalities: &[Municipality]) -> Vec<Facility> {
@@ -654,6 +766,7 @@ impl<'a> Run<'a> {
         facilities: Vec<Facility>,
         areas: Vec<Area>,
         municipalities: Vec<Municipality>,
+        cells: Vec<PopulationCell>,
     ) -> ImportOutcome {
         for facility in &facilities {
             let summary =
@@ -668,14 +781,21 @@ impl<'a> Run<'a> {
                 *self.report.capabilities.entry(entry.capability.as_str().to_owned()).or_default() += 1;
             }
         }
-        let sources = self.used.iter().map(|(spec, _)| SourceRecord::from_spec(spec, &self.stats)).collect();
+        // One record per source, however many files it had (mesh data comes one file per mesh).
+        let mut seen = std::collections::HashSet::new();
+        let sources = self
+            .used
+            .iter()
+            .filter(|(spec, _)| seen.insert(spec.id.clone()))
+            .map(|(spec, _)| SourceRecord::from_spec(spec, &self.stats))
+            .collect();
         // Rejections in source order, then by line, whichever step found them.
         let order: HashMap<String, usize> =
             self.stats.iter().enumerate().map(|(i, s)| (s.source.clone(), i)).collect();
         self.report.rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
         self.report.sources = self.stats;
         ImportOutcome {
-            registry: Registry { facilities, areas, municipalities, sources, cells: Vec::new() },
+            registry: Registry { facilities, areas, municipalities, sources, cells },
             report: self.report,
         }
     }

@@ -89,6 +89,46 @@ pub fn summary_text(report: &ImportReport) -> String {
             k.skipped_without_capability
         );
     }
+    if let Some(p) = &report.population {
+        let meshes: Vec<String> = p.present_meshes.iter().map(u16::to_string).collect();
+        let _ = writeln!(
+            out,
+            "\n500 m mesh population: {} cells, {} people ({} cells by the 1 km coastal rule); 1st-order meshes present: {}",
+            p.cells,
+            p.population,
+            p.coastal_cells,
+            meshes.join(", ")
+        );
+        for (reason, (cells, people)) in &p.unassigned {
+            let _ = writeln!(out, "  not the prefecture's: {cells} cells, {people} people ({reason})");
+        }
+        let _ = writeln!(
+            out,
+            "  {:<6} {:>7} {:>10} {:>10} {:>8} {:>9}  complete",
+            "area", "cells", "mesh", "census", "diff", "65+"
+        );
+        for a in &p.areas {
+            let diff = a
+                .census_population
+                .map_or(String::from("-"), |c| format!("{:+}", a.population as i64 - c as i64));
+            let _ = writeln!(
+                out,
+                "  {:<6} {:>7} {:>10} {:>10} {:>8} {:>9}  {}{}",
+                a.area_code,
+                a.cells,
+                a.population,
+                a.census_population.map_or(String::from("-"), |c| c.to_string()),
+                diff,
+                a.population_65plus,
+                if a.complete { "yes" } else { "NO" },
+                if a.missing_meshes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (missing 1st-order meshes {:?})", a.missing_meshes)
+                }
+            );
+        }
+    }
     for problem in &report.problems {
         let _ = writeln!(out, "problem: {problem}");
     }

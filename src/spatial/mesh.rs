@@ -97,9 +97,12 @@ impl MeshCode {
     /// The cell's bounds.
     pub fn bounds(self) -> CellBounds {
         let (row, col) = self.grid();
+        // Each edge from its own grid line, so that neighbours share corners bit for bit.
         let south = f64::from(row) * CELL_LAT_DEG;
         let west = 100.0 + f64::from(col) * CELL_LON_DEG;
-        CellBounds { south, west, north: south + CELL_LAT_DEG, east: west + CELL_LON_DEG }
+        let north = f64::from(row + 1) * CELL_LAT_DEG;
+        let east = 100.0 + f64::from(col + 1) * CELL_LON_DEG;
+        CellBounds { south, west, north, east }
     }
 
     /// The cell's centre as (lat, lon).
@@ -221,8 +224,8 @@ mod tests {
             let (row, col) = c.grid();
             assert_eq!(MeshCode::from_grid(row, col), Some(c));
             // Sharing an edge: the north edge of a cell is the south edge of its northern neighbour.
-            assert!((c.bounds().north - north.bounds().south).abs() < 1e-12);
-            assert!((c.bounds().east - east.bounds().west).abs() < 1e-12);
+            assert_eq!(c.bounds().north, north.bounds().south, "exactly shared");
+            assert_eq!(c.bounds().east, east.bounds().west, "exactly shared");
         }
 
         #[test]
