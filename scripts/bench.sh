@@ -143,16 +143,24 @@ done
 probe="$base/api/nearest?lat=32.80321&lon=130.70788&kind=hospital&k=5"
 curl -fsS -o /dev/null "$probe" || server_failed "the probe request failed: $probe"
 
-log "wrk -t$threads -c$connections -d$duration --latency -s scripts/wrk/nearest.lua $base"
-wrk "-t$threads" "-c$connections" "-d$duration" --latency -s "$KANWAMAP_REPO/scripts/wrk/nearest.lua" "$base" |
-	tee "$tmp/wrk.txt"
+# One wrk run per endpoint: script name, the endpoint it loads.
+run_wrk() {
+	local script=$1 endpoint=$2
+	log "wrk -t$threads -c$connections -d$duration --latency -s scripts/wrk/$script.lua $base"
+	wrk "-t$threads" "-c$connections" "-d$duration" --latency -s "$KANWAMAP_REPO/scripts/wrk/$script.lua" "$base" |
+		tee "$tmp/wrk-$script.txt"
+	local rss_kib
+	rss_kib=$(ps -o rss= -p "$server_pid" | tr -d " " || true)
+	summary_value() { sed -n "s|^$1: ||p" "$tmp/wrk-$script.txt"; }
+	printf '\n[%s] %s, %s, %s connections, %s threads (import took %s s; server RSS %s MiB):\n' \
+		"$SCRIPT_NAME" "$endpoint" "$duration" "$connections" "$threads" "$import_seconds" "$((${rss_kib:-0} / 1024))"
+	for key in requests/s "latency p50" "latency p90" "latency p99" "latency p99.9" "latency max" non-2xx "socket errors"; do
+		printf '  %-14s %s\n' "$key" "$(summary_value "$key")"
+	done
+	local non2xx
+	non2xx=$(summary_value non-2xx)
+	[ "${non2xx:-0}" -eq 0 ] || server_failed "$non2xx responses of $endpoint were not 2xx: the numbers above measure nothing"
+}
 
-rss_kib=$(ps -o rss= -p "$server_pid" | tr -d " " || true)
-summary_value() { sed -n "s|^$1: ||p" "$tmp/wrk.txt"; }
-printf '\n[%s] /api/nearest, %s, %s connections, %s threads (import took %s s; server RSS %s MiB):\n' \
-	"$SCRIPT_NAME" "$duration" "$connections" "$threads" "$import_seconds" "$((${rss_kib:-0} / 1024))"
-for key in requests/s "latency p50" "latency p90" "latency p99" "latency p99.9" "latency max" non-2xx "socket errors"; do
-	printf '  %-14s %s\n' "$key" "$(summary_value "$key")"
-done
-non2xx=$(summary_value non-2xx)
-[ "${non2xx:-0}" -eq 0 ] || server_failed "$non2xx responses were not 2xx: the numbers above do not measure the search"
+run_wrk nearest /api/nearest
+run_wrk coverage /api/coverage
