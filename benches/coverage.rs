@@ -169,9 +169,10 @@ fn national(c: &mut Criterion) {
         b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, threads())))
     });
     group.finish();
+    // On stderr: test runners (nextest --list) parse the bench binary's stdout.
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
-        println!("peak resident memory of the bench process: {}", peak.trim_start_matches("VmHWM:").trim());
+        eprintln!("peak resident memory of the bench process: {}", peak.trim_start_matches("VmHWM:").trim());
     }
 }
 
