@@ -18,21 +18,8 @@ use kanwamap::analysis::access::{Decay, Demand, Supply, e2sfca};
 use kanwamap::analysis::gaps::{CellValue, merge_cells};
 use kanwamap::spatial::mesh::MeshCode;
 
-/// A small deterministic generator (xorshift64*), so the bench needs no RNG dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn in_box(&mut self, lat: (f64, f64), lon: (f64, f64)) -> (f64, f64) {
-        (lat.0 + self.next() * (lat.1 - lat.0), lon.0 + self.next() * (lon.1 - lon.0))
-    }
-}
+mod common;
+use common::Rng;
 
 const KUMAMOTO_LAT: (f64, f64) = (32.1, 33.2);
 const KUMAMOTO_LON: (f64, f64) = (129.9, 131.3);

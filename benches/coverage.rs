@@ -7,35 +7,20 @@
 //! are), 16 km radius. The peak resident memory of the whole bench process is printed at the end.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kanwamap::analysis::coverage::{CoverageParams, ProviderSet, compute};
 use kanwamap::atlas::Atlas;
 use kanwamap::import::{ImportOptions, run_import};
-use kanwamap::ingest::{Manifest, PublishedCoordinate};
+use kanwamap::ingest::Manifest;
 use kanwamap::model::{
     Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, LocationPrecision,
     PopulationCell,
 };
 use kanwamap::spatial::{FacilityIndex, IndexedFacility};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("KANWAMAP_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("var/data"))
-}
+mod common;
+use common::{Rng, data_dir, hospital_anchors, scale};
 
 fn home_care() -> CoverageParams {
     CoverageParams {
@@ -74,33 +59,12 @@ fn kumamoto(c: &mut Criterion) {
     group.finish();
 }
 
-/// `cargo bench` passes --bench; `cargo test`/nextest run the benches once as smoke tests, in debug,
-/// where the national-scale set would take minutes: they get a set 100 times smaller.
-fn scale(n: usize) -> usize {
-    if std::env::args().any(|a| a == "--bench") { n } else { n / 100 }
-}
-
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn anchors() -> Vec<(f64, f64)> {
-    let path = data_dir().join("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv");
-    let mut anchors = Vec::new();
-    for pref in 1..=47 {
-        let parsed =
-            kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
-                .expect("national hospital file");
-        anchors.extend(parsed.records.iter().filter_map(|r| match r.coordinate {
-            PublishedCoordinate::Value { lat, lon } if lat != 0.0 => Some((lat, lon)),
-            _ => None,
-        }));
-    }
-    anchors
-}
-
 fn national(c: &mut Criterion) {
-    let anchors = anchors();
+    let anchors = hospital_anchors();
     let mut rng = Rng(7);
     let mut pick = |spread_lat: f64, spread_lon: f64| {
         let (lat, lon) = anchors[(rng.next() * anchors.len() as f64) as usize];

@@ -2,18 +2,14 @@
 //! points, on the real Kumamoto data (`KANWAMAP_DATA_DIR` or `var/data`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+mod common;
+use common::data_dir;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kanwamap::ingest::area_population::read_area_population;
 use kanwamap::ingest::ksj::{build_areas, read_a38_membership, read_n03};
 use kanwamap::spatial::locate::PolygonLocator;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("KANWAMAP_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("var/data"))
-}
 
 fn kumamoto(c: &mut Criterion) {
     let dir = data_dir();

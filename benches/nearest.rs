@@ -7,32 +7,16 @@
 //! proportions. Queries are random points near facilities (seeded, so runs compare).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kanwamap::atlas::Atlas;
 use kanwamap::import::{ImportOptions, run_import};
-use kanwamap::ingest::{Manifest, PublishedCoordinate};
+use kanwamap::ingest::Manifest;
 use kanwamap::model::{Capability, CapabilitySet, FacilityKind};
 use kanwamap::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 
-/// A small deterministic generator (xorshift64*), so the bench needs no RNG dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("KANWAMAP_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("var/data"))
-}
+mod common;
+use common::{Rng, data_dir, hospital_anchors, scale};
 
 fn kumamoto_atlas() -> Atlas {
     let options = ImportOptions {
@@ -46,17 +30,7 @@ fn kumamoto_atlas() -> Atlas {
 }
 
 fn national_synthetic(n: usize) -> Vec<IndexedFacility> {
-    let path = data_dir().join("01_mhlw_facilities/01-1_hospital_facility_info_20250601_ALLJAPAN.csv");
-    let mut anchors = Vec::new();
-    for pref in 1..=47 {
-        let parsed =
-            kanwamap::ingest::mhlw::read_mhlw_facilities(&path, "bench", "bench", &format!("{pref:02}"))
-                .expect("national hospital file");
-        anchors.extend(parsed.records.iter().filter_map(|r| match r.coordinate {
-            PublishedCoordinate::Value { lat, lon } if lat != 0.0 => Some((lat, lon)),
-            _ => None,
-        }));
-    }
+    let anchors = hospital_anchors();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     (0..n)
         .map(|_| {
@@ -125,9 +99,7 @@ fn nearest(c: &mut Criterion) {
     bench_case(c, "kumamoto/k5/pharmacy", &index, &origins, Some(FacilityKind::Pharmacy), &[]);
     bench_case(c, "kumamoto/k5/palliative_ward", &index, &origins, None, &[Capability::PalliativeWard]);
 
-    // `cargo bench` passes --bench; test runs of the benches (debug) use a set 100 times smaller.
-    let national_size = if std::env::args().any(|a| a == "--bench") { 200_000 } else { 2_000 };
-    let national = national_synthetic(national_size);
+    let national = national_synthetic(scale(200_000));
     let points: Vec<(f64, f64)> = national.iter().map(|f| (f.lat, f.lon)).collect();
     let origins = queries(&points, 4096);
     let index = FacilityIndex::new(national);

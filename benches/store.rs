@@ -3,7 +3,9 @@
 //! plus building the Atlas (indexes) from the loaded registry.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+
+mod common;
+use common::data_dir;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kanwamap::atlas::Atlas;
@@ -12,9 +14,7 @@ use kanwamap::ingest::Manifest;
 use kanwamap::store::{ImportRunInput, SqliteStore, Store};
 
 fn store(c: &mut Criterion) {
-    let data_dir = std::env::var_os("KANWAMAP_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("var/data"));
+    let data_dir = data_dir();
     let options =
         ImportOptions { data_dir, pref_code: "43".into(), manifest: Manifest::builtin(), progress: false };
     c.bench_function("import/kumamoto (read, geocode, join; no write)", |b| {

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -114,12 +114,7 @@ pub async fn gaps(
         registry_version: atlas.version(),
         features,
     };
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/geo+json"),
-    );
-    Ok(response)
+    Ok(super::handlers::geojson_response(&body))
 }
 
 /// One cell's score.

@@ -101,7 +101,8 @@ struct FeatureCollection<F> {
     features: Vec<F>,
 }
 
-fn geojson_response<T: Serialize>(body: &T) -> Response {
+/// A JSON body served as `application/geo+json`.
+pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
     let mut response = Json(body).into_response();
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
