@@ -7,6 +7,7 @@ mod capability;
 mod facility;
 mod kind;
 mod location;
+mod opioid;
 mod population;
 mod prefecture;
 
@@ -17,5 +18,8 @@ pub use capability::{
 pub use facility::{Facility, FacilityId, SourceRef};
 pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
+pub use opioid::{
+    CatalogueError, Label, OpioidCatalogue, OpioidNeed, OpioidProduct, PharmacyService, StockStatus,
+};
 pub use population::PopulationCell;
 pub use prefecture::{all_prefecture_names, prefecture_code_of_name, prefecture_name};

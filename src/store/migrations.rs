@@ -10,8 +10,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// The SQL of each migration, in order.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_registry.sql"), include_str!("migrations/0002_population.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_registry.sql"),
+    include_str!("migrations/0002_population.sql"),
+    include_str!("migrations/0003_pharmacy_stock.sql"),
+];
 
 /// The schema version this binary creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -17,6 +17,7 @@
 
 mod migrations;
 mod sqlite;
+pub mod stock;
 mod timestamp;
 mod wkb;
 

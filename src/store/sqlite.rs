@@ -74,6 +74,8 @@ impl SqliteStore {
     }
 }
 
+mod stock;
+
 /// Maps a SQLite error to [`StoreError::Sqlite`] saying what was being done.
 fn sql(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Sqlite { what: what.to_owned(), source }
