@@ -83,6 +83,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bearer tokens that let a pharmacy write its own opioid stock.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Coverage of each secondary medical area by a provider set.
     Coverage {
         /// The SQLite database.
@@ -106,6 +111,43 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Issue a token for a pharmacy; it is printed once and only its hash is stored.
+    Issue {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// The pharmacy's facility id (e.g. mhlw-4354300000486).
+        #[arg(long)]
+        facility: String,
+        /// Who holds it (free text, shown by `token list`).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke a token by id, or every token of a facility.
+    Revoke {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Token id (from `token issue` or `token list`).
+        #[arg(long, conflicts_with = "facility", required_unless_present = "facility")]
+        id: Option<i64>,
+        /// Revoke every active token of this facility.
+        #[arg(long)]
+        facility: Option<String>,
+    },
+    /// List tokens (never the secrets).
+    List {
+        /// The SQLite database.
+        #[arg(long, env = "KANWAMAP_DB")]
+        db: PathBuf,
+        /// Only this facility.
+        #[arg(long)]
+        facility: Option<String>,
+    },
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -119,6 +161,7 @@ fn main() -> Result<()> {
             import(data_dir, prefecture, db, manifest, report)
         }
         Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
+        Command::Token { action } => token(action),
         Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
             coverage(db, kind, needs, radius_km, usize::from(min_providers), csv)
         }
@@ -295,6 +338,54 @@ fn coverage(
             km(row.distance_max_m),
             if row.population_complete == Some(false) { "  (mesh incomplete)" } else { "" },
         );
+    }
+    Ok(())
+}
+
+fn token(action: TokenAction) -> Result<()> {
+    let now = std::time::SystemTime::now();
+    match action {
+        TokenAction::Issue { db, facility, label } => {
+            let atlas = load_atlas(&db)?;
+            match atlas.facility(&facility) {
+                Some(f) if f.kind == FacilityKind::Pharmacy => {}
+                Some(f) => bail!("{facility} is a {}, not a pharmacy: tokens are for pharmacies", f.kind),
+                None => bail!("no facility with id '{facility}' in {}", db.display()),
+            }
+            let mut store = SqliteStore::open(&db)?;
+            let (id, secret) = store.issue_token(&facility, label.as_deref(), now)?;
+            eprintln!("token {id} for {facility}; it is shown only now — hand it to the pharmacy:");
+            println!("{secret}");
+        }
+        TokenAction::Revoke { db, id, facility } => {
+            let mut store = SqliteStore::open(&db)?;
+            match (id, facility) {
+                (Some(id), _) => {
+                    if !store.revoke_token(id, now)? {
+                        bail!("no active token with id {id}");
+                    }
+                    println!("revoked token {id}");
+                }
+                (None, Some(facility)) => {
+                    let n = store.revoke_tokens_of(&facility, now)?;
+                    println!("revoked {n} token(s) of {facility}");
+                }
+                (None, None) => bail!("give --id or --facility"),
+            }
+        }
+        TokenAction::List { db, facility } => {
+            let store = SqliteStore::open(&db)?;
+            for t in store.tokens(facility.as_deref())? {
+                println!(
+                    "{:>5}  {:<24} {:<20} issued {}  {}",
+                    t.id,
+                    t.facility_id,
+                    t.label.as_deref().unwrap_or("-"),
+                    t.created_at,
+                    t.revoked_at.map_or("active".to_owned(), |r| format!("revoked {r}"))
+                );
+            }
+        }
     }
     Ok(())
 }
