@@ -104,6 +104,13 @@ impl FacilityIndex {
 
     /// The nearest facilities matching the query, nearest first (ties broken by input position).
     pub fn nearest(&self, query: &NearestQuery) -> Vec<Neighbor> {
+        self.nearest_where(query, |_| true)
+    }
+
+    /// Like [`FacilityIndex::nearest`], with one more condition on the facility at each input
+    /// position (e.g. "holds this opioid in stock"), tested inside the search like the others, so
+    /// that `k` results come back whenever `k` facilities qualify.
+    pub fn nearest_where(&self, query: &NearestQuery, accept: impl Fn(u32) -> bool) -> Vec<Neighbor> {
         if query.k == 0 {
             return Vec::new();
         }
@@ -122,6 +129,7 @@ impl FacilityIndex {
             let facility = &self.facilities[index as usize];
             if query.kind.is_some_and(|k| k != facility.kind)
                 || !facility.capabilities.contains_all(query.needs)
+                || !accept(index)
             {
                 continue;
             }
@@ -220,6 +228,18 @@ mod tests {
                 vec![3],
                 "all needs must hold"
             );
+        }
+
+        #[test]
+        fn an_extra_condition_is_applied_inside_the_search() {
+            let facilities: Vec<IndexedFacility> = (0..10)
+                .map(|i| facility(32.8 + f64::from(i) * 0.01, 130.7, FacilityKind::Pharmacy, &[]))
+                .collect();
+            let index = FacilityIndex::new(facilities);
+            let odd: Vec<u32> =
+                index.nearest_where(&query(32.8, 130.7, 3), |i| i % 2 == 1).iter().map(|n| n.index).collect();
+            assert_eq!(odd, vec![1, 3, 5]);
+            assert!(index.nearest_where(&query(32.8, 130.7, 3), |_| false).is_empty());
         }
 
         #[test]
