@@ -7,6 +7,7 @@ mod capability;
 mod facility;
 mod kind;
 mod location;
+mod needs;
 mod opioid;
 mod population;
 mod prefecture;
@@ -18,6 +19,7 @@ pub use capability::{
 pub use facility::{Facility, FacilityId, SourceRef};
 pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
+pub use needs::Needs;
 pub use opioid::{
     CatalogueError, Label, OpioidCatalogue, OpioidNeed, OpioidProduct, PharmacyService, StockStatus,
 };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::StockStatus;
+use crate::model::{Needs, OpioidCatalogue, PharmacyService, StockStatus};
 
 /// Days after which a stock entry is stale: shown, but not counted as in stock unless asked.
 pub const STALE_AFTER_DAYS: i64 = 30;
@@ -54,6 +54,41 @@ pub struct PharmacyStock {
     pub updated_unix: Option<i64>,
 }
 
+impl PharmacyStock {
+    /// Whether the registration satisfies the stock part of `needs` at `now_unix`: every opioid need
+    /// has a matching product `in_stock` (fresh, or stale when `include_stale`), and every service
+    /// flag is stated true. Products unknown to the catalogue never match.
+    pub fn satisfies(
+        &self,
+        needs: &Needs,
+        catalogue: &OpioidCatalogue,
+        include_stale: bool,
+        now_unix: i64,
+    ) -> bool {
+        let opioids = needs.opioids.iter().all(|need| {
+            self.items.iter().any(|item| {
+                item.status == StockStatus::InStock
+                    && (include_stale || !item.is_stale(now_unix))
+                    && catalogue.product(&item.product).is_some_and(|p| need.matches(p))
+            })
+        });
+        opioids && needs.services.iter().all(|s| self.services.has(*s))
+    }
+}
+
+impl PharmacyServices {
+    /// Whether a service is stated as offered.
+    pub fn has(&self, service: PharmacyService) -> bool {
+        let flag = match service {
+            PharmacyService::SterileCompounding => self.sterile_compounding,
+            PharmacyService::Open24h => self.open_24h,
+            PharmacyService::HomeVisits => self.home_visits,
+            PharmacyService::NarcoticsLicence => self.narcotics_licence,
+        };
+        flag == Some(true)
+    }
+}
+
 /// A replacement of a pharmacy's list, as validated by the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockUpdate {
@@ -102,4 +137,46 @@ pub struct AuditEntry {
     pub before: serde_json::Value,
     /// The registration after the change.
     pub after: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stock(items: &[(&str, StockStatus, i64)], sterile: Option<bool>) -> PharmacyStock {
+        PharmacyStock {
+            facility_id: "p".into(),
+            items: items
+                .iter()
+                .map(|(p, s, t)| StockItem {
+                    product: p.to_string(),
+                    status: *s,
+                    orderable_days: None,
+                    updated_unix: *t,
+                })
+                .collect(),
+            services: PharmacyServices { sterile_compounding: sterile, ..PharmacyServices::default() },
+            updated_unix: Some(0),
+        }
+    }
+
+    #[test]
+    fn in_stock_fresh_and_matching() {
+        let c = OpioidCatalogue::builtin();
+        let day = 86_400;
+        let s = stock(
+            &[("fentanyl_patch_3day", StockStatus::InStock, 0), ("oxycodone_sr", StockStatus::Orderable, 0)],
+            Some(true),
+        );
+        let needs = |list: &str| Needs::parse(list, c).unwrap();
+        assert!(s.satisfies(&needs("opioid:fentanyl"), c, false, day));
+        assert!(s.satisfies(&needs("opioid:fentanyl_patch_3day,sterile_compounding"), c, false, day));
+        assert!(!s.satisfies(&needs("opioid:fentanyl_patch_1day"), c, false, day));
+        assert!(!s.satisfies(&needs("opioid:oxycodone_sr"), c, false, day), "orderable is not in stock");
+        assert!(!s.satisfies(&needs("open_24h"), c, false, day), "not stated is not offered");
+        let late = 31 * day;
+        assert!(!s.satisfies(&needs("opioid:fentanyl"), c, false, late), "stale entries do not count");
+        assert!(s.satisfies(&needs("opioid:fentanyl"), c, true, late), "unless asked");
+        assert!(s.satisfies(&needs("sterile_compounding"), c, false, late), "services do not go stale");
+    }
 }
