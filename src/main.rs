@@ -3,18 +3,21 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use kanwamap::analysis::coverage::{CoverageParams, ProviderSet};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
+use kanwamap::api::rate_limit::RateLimiter;
 use kanwamap::atlas::{Atlas, SharedAtlas};
 use kanwamap::import::{ImportOptions, run_import, summary_text, write_rejections_csv};
 use kanwamap::ingest::Manifest;
 use kanwamap::model::{Capability, CapabilitySet, FacilityKind};
 use kanwamap::spatial::NearestQuery;
 use kanwamap::store::{SqliteStore, Store};
+use kanwamap::writer::{Refresh, StockWriter};
 
 /// kanwamap — 地域緩和ケア resource mapping.
 #[derive(Parser)]
@@ -55,6 +58,9 @@ enum Command {
         /// Directory of the web page served at `/`.
         #[arg(long)]
         web_dir: Option<PathBuf>,
+        /// Stock writes allowed per pharmacy token and minute (bursts up to the same number); 0 = no limit.
+        #[arg(long, env = "KANWAMAP_STOCK_WRITES_PER_MINUTE", default_value_t = 60)]
+        stock_writes_per_minute: u32,
     },
     /// The nearest facilities to a point.
     Nearest {
@@ -160,7 +166,9 @@ fn main() -> Result<()> {
         Command::Import { data_dir, prefecture, db, manifest, report } => {
             import(data_dir, prefecture, db, manifest, report)
         }
-        Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
+        Command::Serve { db, addr, web_dir, stock_writes_per_minute } => {
+            serve(db, addr, web_dir, stock_writes_per_minute)
+        }
         Command::Token { action } => token(action),
         Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
             coverage(db, kind, needs, radius_km, usize::from(min_providers), csv)
@@ -224,20 +232,55 @@ fn load_atlas(db: &Path) -> Result<Atlas> {
         bail!("database {} does not exist: run `kanwamap import` first", db.display());
     }
     let store = SqliteStore::open(db)?;
-    let version = store.registry_version()?;
-    if version == 0 {
+    if store.registry_version()? == 0 {
         bail!("database {} has no registry yet: run `kanwamap import` first", db.display());
     }
-    Ok(Atlas::new(store.load_registry()?, version))
+    Ok(kanwamap::writer::load_snapshot(&store)?)
 }
 
-fn serve(db: PathBuf, addr: SocketAddr, web_dir: Option<PathBuf>) -> Result<()> {
+fn serve(
+    db: PathBuf,
+    addr: SocketAddr,
+    web_dir: Option<PathBuf>,
+    stock_writes_per_minute: u32,
+) -> Result<()> {
     let atlas = load_atlas(&db)?;
-    tracing::info!(facilities = atlas.facilities().len(), version = atlas.version(), "registry loaded");
-    let state = kanwamap::api::AppState { atlas: SharedAtlas::new(atlas) };
+    tracing::info!(
+        facilities = atlas.facilities().len(),
+        version = atlas.version(),
+        stock_version = atlas.stock_version(),
+        "registry loaded"
+    );
+    let atlas = SharedAtlas::new(atlas);
+    let writer = Arc::new(StockWriter::new(SqliteStore::open(&db)?, atlas.clone()));
+    let state = kanwamap::api::AppState {
+        atlas,
+        writer: Arc::clone(&writer),
+        rate_limit: Arc::new(RateLimiter::new(stock_writes_per_minute)),
+    };
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(kanwamap::api::serve(addr, state, web_dir))?;
+    runtime.block_on(async move {
+        tokio::spawn(watch_database(writer));
+        kanwamap::api::serve(addr, state, web_dir).await
+    })?;
     Ok(())
+}
+
+/// Picks up, within a second, what other processes write to the database: a new import (the
+/// snapshot is rebuilt and swapped in) or stock written through another server.
+async fn watch_database(writer: Arc<StockWriter>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let writer = Arc::clone(&writer);
+        match tokio::task::spawn_blocking(move || writer.refresh()).await {
+            Ok(Ok(Refresh::Unchanged)) => {}
+            Ok(Ok(change)) => tracing::info!(?change, "database changed: new snapshot published"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "checking the database for changes failed"),
+            Err(e) => tracing::warn!(error = %e, "the database check panicked"),
+        }
+    }
 }
 
 fn nearest(db: PathBuf, query: NearestQuery, json: bool) -> Result<()> {
@@ -293,7 +336,7 @@ fn coverage(
         bail!("database {} has no population cells: import the mesh population first", db.display());
     }
     let params = CoverageParams {
-        providers: ProviderSet { kind, needs: needs.into_iter().collect() },
+        providers: ProviderSet::of_capabilities(kind, needs.into_iter().collect()),
         radius_m: radius_km * 1000.0,
         min_providers,
     };
