@@ -21,7 +21,7 @@ fn body(n: u64) -> Value {
             json!({"product": product, "status": "orderable", "orderable_days": digit})
         })
         .collect();
-    json!({"items": items, "services": {"open_24h": n % 2 == 0}})
+    json!({"items": items, "services": {"open_24h": n.is_multiple_of(2)}})
 }
 
 /// The write number a stored list encodes.
