@@ -2,7 +2,7 @@
 //! one `Arc<Atlas>` and never lock; a change builds a new Atlas and swaps it in ([`SharedAtlas`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 
@@ -14,6 +14,9 @@ use crate::analysis::coverage::{self, Coverage, CoverageParams};
 use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Municipality, PopulationCell};
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 use crate::store::{Registry, SourceRecord};
+use crate::tiles::cache::{DEFAULT_CACHE_BYTES, EncodedTile, TileCache};
+use crate::tiles::layer::TileRequest;
+use crate::tiles::source::TileSource;
 
 /// Which facilities a listing wants.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,6 +56,8 @@ pub struct Atlas {
     counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]>,
     coverage_cache: Cache<CoverageKey, Coverage>,
     access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
+    tile_source: OnceLock<TileSource>,
+    tile_cache: TileCache,
 }
 
 /// Most results a cache keeps; a planner explores a few provider sets and radii, so a small bound
@@ -136,6 +141,8 @@ impl Atlas {
             counts_by_area,
             coverage_cache: Cache::new(),
             access_cache: Cache::new(),
+            tile_source: OnceLock::new(),
+            tile_cache: TileCache::new(DEFAULT_CACHE_BYTES),
         }
     }
 
@@ -229,6 +236,29 @@ impl Atlas {
         };
         self.access_cache
             .get_or_compute(key, || area_accessibility(&self.cells, &self.facilities, &self.areas, params))
+    }
+
+    /// The geometry vector tiles are cut from, prepared the first time a tile is asked for (so
+    /// snapshots that never serve tiles never pay for it).
+    pub fn tile_source(&self) -> &TileSource {
+        self.tile_source
+            .get_or_init(|| TileSource::new(&self.facilities, &self.areas, &self.municipalities, &self.cells))
+    }
+
+    /// A tile from the snapshot's tile cache, when it is there (cheap: no rendering).
+    pub fn cached_tile(&self, request: &TileRequest) -> Option<Arc<EncodedTile>> {
+        self.tile_cache.get(&request.key())
+    }
+
+    /// A vector tile, rendered once per request key and snapshot (the cache is bounded; evicted
+    /// tiles are rendered again). May take milliseconds on a miss (tens when the layer needs a
+    /// coverage not computed yet): call from a blocking context.
+    pub fn tile(&self, request: &TileRequest) -> Arc<EncodedTile> {
+        if let Some(hit) = self.cached_tile(request) {
+            return hit;
+        }
+        let bytes = crate::tiles::render::render(self, self.tile_source(), request);
+        self.tile_cache.insert(request.key(), EncodedTile::new(bytes))
     }
 
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).
