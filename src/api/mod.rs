@@ -6,6 +6,7 @@ pub mod dto;
 mod handlers;
 mod params;
 pub mod problem;
+pub mod tiles;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,10 +42,17 @@ pub struct AppState {
     tags(
         (name = "registry", description = "Facilities, nearest search and areas"),
         (name = "analysis", description = "Coverage and accessibility by secondary medical area"),
+        (name = "tiles", description = "Vector tiles (Mapbox Vector Tile 2.1) and TileJSON for the web map"),
         (name = "meta", description = "Health, credits and this document")
     )
 )]
 struct ApiDoc;
+
+/// The tile endpoints' documentation. They are routed by hand (`{y}.mvt` and `{layer}.json` are
+/// parsed by the handlers, which name the bad parameter), so they join the document here.
+#[derive(OpenApi)]
+#[openapi(paths(tiles::tile, tiles::tilejson))]
+struct TilesDoc;
 
 /// Builds the router: the API, its OpenAPI document, and the web page from `web_dir` at `/`.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
@@ -59,6 +67,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(analysis::gaps))
         .routes(routes!(analysis::access))
         .split_for_parts();
+    openapi.merge(TilesDoc::openapi());
     openapi.paths.paths.insert(
         "/api/openapi.json".into(),
         utoipa::openapi::PathItem::new(
@@ -73,6 +82,9 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     let api = api
         .route("/api/openapi.json", axum::routing::get(move || async move { Json(document.clone()) }))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .route("/tiles/{layer}/{z}/{x}/{y}", axum::routing::get(tiles::tile))
+        .route("/tiles/{file}", axum::routing::get(tiles::tilejson))
+        .route("/tiles/{*rest}", axum::routing::any(api_not_found))
         .with_state(state);
     let app = match web_dir {
         Some(dir) => api.fallback_service(ServeDir::new(dir)),
