@@ -82,9 +82,13 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     let api = api
         .route("/api/openapi.json", axum::routing::get(move || async move { Json(document.clone()) }))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
-        .route("/tiles/{layer}/{z}/{x}/{y}", axum::routing::get(tiles::tile))
-        .route("/tiles/{file}", axum::routing::get(tiles::tilejson))
-        .route("/tiles/{*rest}", axum::routing::any(api_not_found))
+        .nest(
+            "/tiles",
+            Router::new()
+                .route("/{layer}/{z}/{x}/{y}", axum::routing::get(tiles::tile))
+                .route("/{file}", axum::routing::get(tiles::tilejson))
+                .fallback(api_not_found),
+        )
         .with_state(state);
     let app = match web_dir {
         Some(dir) => api.fallback_service(ServeDir::new(dir)),
