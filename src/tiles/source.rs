@@ -127,7 +127,7 @@ impl PolygonLayer {
                         })
                     })
                     .collect();
-                (!polygons.is_empty()).then(|| PolygonFeature { index: f.index, polygons, bbox: f.bbox })
+                (!polygons.is_empty()).then_some(PolygonFeature { index: f.index, polygons, bbox: f.bbox })
             })
             .collect()
     }
