@@ -68,7 +68,7 @@ const CACHE_CAPACITY: usize = 64;
 /// snapshot (new data) starts with an empty cache: results are never served for stale data.
 #[derive(Debug)]
 struct Cache<K, V> {
-    entries: Mutex<HashMap<K, Arc<V>>>,
+    entries: Mutex<HashMap<K, Arc<OnceLock<Arc<V>>>>>,
 }
 
 impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
@@ -76,22 +76,22 @@ impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
         Cache { entries: Mutex::new(HashMap::new()) }
     }
 
-    /// The cached value, or `compute()` stored and returned. The lock is not held while computing,
-    /// so a slow analysis never blocks readers of other keys (two requests for a new key may both
-    /// compute it; the results are equal).
+    /// The cached value, or `compute()` stored and returned. The map lock is not held while
+    /// computing, so a slow analysis never blocks readers of other keys; concurrent requests for
+    /// the same new key wait for one computation instead of each running their own (a burst of
+    /// map tiles needing one coverage would otherwise start dozens of identical computations).
     fn get_or_compute(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
-        if let Some(hit) = self.lock().get(&key) {
-            return Arc::clone(hit);
-        }
-        let value = Arc::new(compute());
-        let mut entries = self.lock();
-        if entries.len() >= CACHE_CAPACITY {
-            entries.clear();
-        }
-        Arc::clone(entries.entry(key).or_insert(value))
+        let cell = {
+            let mut entries = self.lock();
+            if !entries.contains_key(&key) && entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            Arc::clone(entries.entry(key).or_default())
+        };
+        Arc::clone(cell.get_or_init(|| Arc::new(compute())))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<OnceLock<Arc<V>>>>> {
         // A panic while holding the lock cannot leave the map inconsistent (inserts are atomic).
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
