@@ -16,10 +16,11 @@ Usage: scripts/bench.sh [--no-criterion] [--no-wrk] [--duration 15s] [--connecti
    targets (--benches) run.
 2. cargo build --release, import the real data into a temporary database, start
    \`kanwamap serve\` on a free port, wait for /healthz, and run
-   wrk -t2 -c64 -d15s --latency -s scripts/wrk/nearest.lua (random points in Kumamoto).
-   Then /api/coverage, then stock writes (PUT /api/pharmacies/{id}/stock, 8 connections, tokens of
-   16 pharmacies), then /api/nearest again while the same stock writes run.
-   Prints requests/s and latency percentiles; fails on any non-2xx response.
+   wrk -t2 -c64 -d15s --latency with scripts/wrk/nearest.lua (random points in Kumamoto),
+   coverage.lua (coverage tables) and tiles.lua once per tile layer (random z8–z14 tiles over
+   Kumamoto); then stock writes (stock.lua: PUT /api/pharmacies/{id}/stock, 8 connections, tokens
+   of 16 pharmacies), then nearest.lua again while the same stock writes run. Prints requests/s
+   and latency percentiles (and the mean tile size for tiles); fails on any non-2xx response.
 
 Options:
   --no-criterion     skip step 1
@@ -145,19 +146,22 @@ done
 probe="$base/api/nearest?lat=32.80321&lon=130.70788&kind=hospital&k=5"
 curl -fsS -o /dev/null "$probe" || server_failed "the probe request failed: $probe"
 
-# One wrk run per endpoint: script name, the endpoint it loads.
+# One wrk run per endpoint: script name, the endpoint it loads, and arguments for the script.
 run_wrk() {
 	local script=$1 endpoint=$2
-	log "wrk -t$threads -c$connections -d$duration --latency -s scripts/wrk/$script.lua $base"
-	wrk "-t$threads" "-c$connections" "-d$duration" --latency -s "$KANWAMAP_REPO/scripts/wrk/$script.lua" "$base" |
-		tee "$tmp/wrk-$script.txt"
+	shift 2
+	local name=$script${1:+-$1}
+	log "wrk -t$threads -c$connections -d$duration --latency -s scripts/wrk/$script.lua $base${1:+ -- $*}"
+	wrk "-t$threads" "-c$connections" "-d$duration" --latency -s "$KANWAMAP_REPO/scripts/wrk/$script.lua" "$base" \
+		${1:+--} "$@" | tee "$tmp/wrk-$name.txt"
 	local rss_kib
 	rss_kib=$(ps -o rss= -p "$server_pid" | tr -d " " || true)
-	summary_value() { sed -n "s|^$1: ||p" "$tmp/wrk-$script.txt"; }
+	summary_value() { sed -n "s|^$1: ||p" "$tmp/wrk-$name.txt"; }
 	printf '\n[%s] %s, %s, %s connections, %s threads (import took %s s; server RSS %s MiB):\n' \
 		"$SCRIPT_NAME" "$endpoint" "$duration" "$connections" "$threads" "$import_seconds" "$((${rss_kib:-0} / 1024))"
-	for key in requests/s "latency p50" "latency p90" "latency p99" "latency p99.9" "latency max" non-2xx "socket errors"; do
-		printf '  %-14s %s\n' "$key" "$(summary_value "$key")"
+	for key in requests/s "latency p50" "latency p90" "latency p99" "latency p99.9" "latency max" non-2xx "socket errors" \
+		"mean tile bytes" "mean non-empty tile bytes" "empty tiles"; do
+		[ -z "$(summary_value "$key")" ] || printf '  %-26s %s\n' "$key" "$(summary_value "$key")"
 	done
 	local non2xx
 	non2xx=$(summary_value non-2xx)
@@ -166,6 +170,9 @@ run_wrk() {
 
 run_wrk nearest /api/nearest
 run_wrk coverage /api/coverage
+for layer in facilities areas municipalities coverage; do
+	run_wrk tiles "/tiles/$layer/{z}/{x}/{y}.mvt" "$layer"
+done
 
 # Stock writes: every request is one fsync'ed transaction plus a new snapshot.
 tokens=()

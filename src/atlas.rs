@@ -2,7 +2,7 @@
 //! one `Arc<Atlas>` and never lock; a change builds a new Atlas and swaps it in ([`SharedAtlas`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 
@@ -15,6 +15,9 @@ use crate::model::{Area, Facility, FacilityKind, Municipality, Needs, OpioidCata
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 use crate::store::stock::PharmacyStock;
 use crate::store::{Registry, SourceRecord};
+use crate::tiles::cache::{DEFAULT_CACHE_BYTES, EncodedTile, TileCache};
+use crate::tiles::layer::{TileKey, TileRequest};
+use crate::tiles::source::TileSource;
 
 /// Which facilities a listing wants.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +55,8 @@ pub struct Atlas {
     /// Analyses whose provider set depends on stock: valid for this stock snapshot only.
     stock_coverage_cache: Cache<StockKey<CoverageKey>, Coverage>,
     stock_access_cache: Cache<StockKey<AccessKey>, Result<AreaAccessibility, AccessError>>,
+    /// Tiles whose provider set depends on stock.
+    stock_tile_cache: TileCache,
 }
 
 /// What an import produces, with the analyses that depend on it alone.
@@ -68,6 +73,8 @@ struct RegistryPart {
     counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]>,
     coverage_cache: Cache<CoverageKey, Coverage>,
     access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
+    tile_source: OnceLock<TileSource>,
+    tile_cache: TileCache,
 }
 
 /// The pharmacies' registrations (opioid stock and services) by facility position.
@@ -113,6 +120,10 @@ pub fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The tile cache of one stock snapshot: stock-filtered tiles are few (a pharmacy search), and the
+/// cache is dropped with the snapshot at the next stock write.
+const STOCK_TILE_CACHE_BYTES: usize = 8 << 20;
+
 /// Most results a cache keeps; a planner explores a few provider sets and radii, so a small bound
 /// keeps memory flat without evicting what is in use.
 const CACHE_CAPACITY: usize = 64;
@@ -121,7 +132,7 @@ const CACHE_CAPACITY: usize = 64;
 /// snapshot (new data) starts with an empty cache: results are never served for stale data.
 #[derive(Debug)]
 struct Cache<K, V> {
-    entries: Mutex<HashMap<K, Arc<V>>>,
+    entries: Mutex<HashMap<K, Arc<OnceLock<Arc<V>>>>>,
 }
 
 impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
@@ -129,22 +140,22 @@ impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
         Cache { entries: Mutex::new(HashMap::new()) }
     }
 
-    /// The cached value, or `compute()` stored and returned. The lock is not held while computing,
-    /// so a slow analysis never blocks readers of other keys (two requests for a new key may both
-    /// compute it; the results are equal).
+    /// The cached value, or `compute()` stored and returned. The map lock is not held while
+    /// computing, so a slow analysis never blocks readers of other keys; concurrent requests for
+    /// the same new key wait for one computation instead of each running their own (a burst of
+    /// map tiles needing one coverage would otherwise start dozens of identical computations).
     fn get_or_compute(&self, key: K, compute: impl FnOnce() -> V) -> Arc<V> {
-        if let Some(hit) = self.lock().get(&key) {
-            return Arc::clone(hit);
-        }
-        let value = Arc::new(compute());
-        let mut entries = self.lock();
-        if entries.len() >= CACHE_CAPACITY {
-            entries.clear();
-        }
-        Arc::clone(entries.entry(key).or_insert(value))
+        let cell = {
+            let mut entries = self.lock();
+            if !entries.contains_key(&key) && entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            Arc::clone(entries.entry(key).or_default())
+        };
+        Arc::clone(cell.get_or_init(|| Arc::new(compute())))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<OnceLock<Arc<V>>>>> {
         // A panic while holding the lock cannot leave the map inconsistent (inserts are atomic).
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -193,12 +204,20 @@ impl Atlas {
             counts_by_area,
             coverage_cache: Cache::new(),
             access_cache: Cache::new(),
+            tile_source: OnceLock::new(),
+            tile_cache: TileCache::new(DEFAULT_CACHE_BYTES),
         };
         Atlas::from_parts(Arc::new(base), Arc::new(StockBook::default()))
     }
 
     fn from_parts(base: Arc<RegistryPart>, stock: Arc<StockBook>) -> Self {
-        Atlas { base, stock, stock_coverage_cache: Cache::new(), stock_access_cache: Cache::new() }
+        Atlas {
+            base,
+            stock,
+            stock_coverage_cache: Cache::new(),
+            stock_access_cache: Cache::new(),
+            stock_tile_cache: TileCache::new(STOCK_TILE_CACHE_BYTES),
+        }
     }
 
     /// The same registry with every pharmacy registration replaced by `all` (registrations of ids
@@ -388,6 +407,47 @@ impl Atlas {
             let mask = self.stock_mask(&params.providers, now);
             area_accessibility(&base.cells, &base.facilities, &base.areas, params, mask.as_deref())
         })
+    }
+
+    /// The geometry vector tiles are cut from, prepared the first time a tile is asked for (so
+    /// snapshots that never serve tiles never pay for it).
+    pub fn tile_source(&self) -> &TileSource {
+        self.base.tile_source.get_or_init(|| {
+            TileSource::new(
+                &self.base.facilities,
+                &self.base.areas,
+                &self.base.municipalities,
+                &self.base.cells,
+            )
+        })
+    }
+
+    /// A tile from the snapshot's tile cache, when it is there (cheap: no rendering). Tiles that
+    /// do not depend on stock live in the registry part (they survive stock writes); the others in
+    /// this stock snapshot's own cache.
+    pub fn cached_tile(&self, request: &TileRequest) -> Option<Arc<EncodedTile>> {
+        let (cache, key) = self.tile_cache_for(request);
+        cache.get(&key)
+    }
+
+    fn tile_cache_for(&self, request: &TileRequest) -> (&TileCache, TileKey) {
+        if request.params().providers.concerns_stock() {
+            (&self.stock_tile_cache, request.key().at_hour(now_unix() / 3600))
+        } else {
+            (&self.base.tile_cache, request.key())
+        }
+    }
+
+    /// A vector tile, rendered once per request key and snapshot (the cache is bounded; evicted
+    /// tiles are rendered again). May take milliseconds on a miss (tens when the layer needs a
+    /// coverage not computed yet): call from a blocking context.
+    pub fn tile(&self, request: &TileRequest) -> Arc<EncodedTile> {
+        if let Some(hit) = self.cached_tile(request) {
+            return hit;
+        }
+        let bytes = crate::tiles::render::render(self, self.tile_source(), request);
+        let (cache, key) = self.tile_cache_for(request);
+        cache.insert(key, EncodedTile::new(bytes))
     }
 
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).

@@ -63,6 +63,9 @@ mod health_and_docs {
             "/api/areas",
             "/api/sources",
             "/api/openapi.json",
+            "/api/opioids",
+            "/api/pharmacies/{id}/stock",
+            "/api/pharmacies/{id}/stock/audit",
         ] {
             assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
         }
@@ -72,7 +75,9 @@ mod health_and_docs {
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
-        assert_eq!(params, ["lat", "lon", "kind", "needs", "k", "max_km"]);
+        assert_eq!(params, ["lat", "lon", "kind", "needs", "include_stale", "k", "max_km"]);
+        assert!(doc["paths"]["/api/pharmacies/{id}/stock"]["put"]["security"].is_array());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 
     #[test]

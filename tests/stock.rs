@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Answer, Server, http, issue_token, kumamoto_db_copy, run};
+use common::{Answer, Server, get_bytes, http, issue_token, kumamoto_db_copy, run};
 use serde_json::{Value, json};
 
 /// A server on a private database, with `n` pharmacies of Kumamoto city (id, lat, lon).
@@ -194,6 +194,18 @@ fn search_by_product_sees_a_write_at_once_and_stale_entries_only_when_asked() {
     }
     assert_eq!(nearest("opioid:fentanyl_buccal")["results"], json!([]));
     assert_eq!(nearest("opioid:fentanyl,open_24h")["results"], json!([]), "open_24h stated false");
+    // In the facilities tile of that place, filtered by the product: the pharmacy alone.
+    let tile = kanwamap::tiles::math::TileId::containing(lon, lat, 14).unwrap();
+    let tile_url = server.url(&format!(
+        "/tiles/facilities/14/{}/{}.mvt?needs=opioid:fentanyl_patch_3day",
+        tile.x(),
+        tile.y()
+    ));
+    let (status, bytes) = get_bytes(&tile_url);
+    assert_eq!(status, 200);
+    let layers = kanwamap::tiles::mvt::decode(&bytes).unwrap();
+    let ids: Vec<_> = layers[0].features.iter().map(|f| f.properties["id"].clone()).collect();
+    assert_eq!(ids, [kanwamap::tiles::mvt::Value::String(fresh.clone())]);
     let listed = server.json("/api/facilities?needs=opioid:fentanyl_patch_3day");
     assert_eq!(listed["features"].as_array().unwrap().len(), 1);
     let coverage = server.json("/api/coverage?needs=opioid:fentanyl_patch_3day&radius_km=16");
@@ -221,6 +233,7 @@ fn search_by_product_sees_a_write_at_once_and_stale_entries_only_when_asked() {
     .unwrap();
     assert_eq!(put.status, 200);
     assert_eq!(nearest("opioid:fentanyl")["results"], json!([]));
+    assert_eq!(get_bytes(&tile_url).0, 204, "the tile follows the write");
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod params;
 pub mod problem;
 pub mod rate_limit;
 pub mod stock;
+pub mod tiles;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,6 +54,7 @@ pub struct AppState {
         (name = "registry", description = "Facilities, nearest search and areas"),
         (name = "analysis", description = "Coverage and accessibility by secondary medical area"),
         (name = "stock", description = "Medical opioid stock and services registered by pharmacies"),
+        (name = "tiles", description = "Vector tiles (Mapbox Vector Tile 2.1) and TileJSON for the web map"),
         (name = "meta", description = "Health, credits and this document")
     )
 )]
@@ -72,6 +74,11 @@ impl utoipa::Modify for BearerToken {
         );
     }
 }
+/// The tile endpoints' documentation. They are routed by hand (`{y}.mvt` and `{layer}.json` are
+/// parsed by the handlers, which name the bad parameter), so they join the document here.
+#[derive(OpenApi)]
+#[openapi(paths(tiles::tile, tiles::tilejson))]
+struct TilesDoc;
 
 /// Builds the router: the API, its OpenAPI document, and the web page from `web_dir` at `/`.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
@@ -89,6 +96,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(stock::get_stock, stock::put_stock))
         .routes(routes!(stock::audit))
         .split_for_parts();
+    openapi.merge(TilesDoc::openapi());
     openapi.paths.paths.insert(
         "/api/openapi.json".into(),
         utoipa::openapi::PathItem::new(
@@ -103,6 +111,13 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     let api = api
         .route("/api/openapi.json", axum::routing::get(move || async move { Json(document.clone()) }))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .nest(
+            "/tiles",
+            Router::new()
+                .route("/{layer}/{z}/{x}/{y}", axum::routing::get(tiles::tile))
+                .route("/{file}", axum::routing::get(tiles::tilejson))
+                .fallback(api_not_found),
+        )
         .with_state(state);
     let app = match web_dir {
         Some(dir) => api.fallback_service(ServeDir::new(dir)),

@@ -240,3 +240,13 @@ pub fn http(method: &str, url: &str, bearer: Option<&str>, body: Option<String>)
         Ok(Answer { status, headers, body })
     })
 }
+
+/// A GET returning the raw body (for vector tiles): status and bytes.
+pub fn get_bytes(url: &str) -> (u16, Vec<u8>) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    })
+}
