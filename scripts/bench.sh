@@ -121,7 +121,7 @@ import_seconds=$(awk -v a="$import_start" -v b="$(date +%s.%N)" 'BEGIN { printf 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 # Quiet logs: per-request log lines would be part of what wrk measures.
-RUST_LOG=${RUST_LOG:-warn} "$bin" serve --db "$tmp/kanwamap.sqlite" --addr "127.0.0.1:$port" \
+RUST_LOG=${RUST_LOG:-warn} "$bin" serve --db "$tmp/kanwamap.sqlite" --addr "127.0.0.1:$port" --stock-writes-per-minute 0 \
 	>"$tmp/serve.log" 2>&1 &
 server_pid=$!
 
