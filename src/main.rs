@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use kanwamap::analysis::coverage::{CoverageParams, ProviderSet};
+use kanwamap::api::config::{Basemap, GSI_PALE_URL, WebConfig};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
 use kanwamap::atlas::{Atlas, SharedAtlas};
 use kanwamap::import::{ImportOptions, run_import, summary_text, write_rejections_csv};
@@ -55,6 +56,13 @@ enum Command {
         /// Directory of the web page served at `/`.
         #[arg(long)]
         web_dir: Option<PathBuf>,
+        /// Raster base map of the web page: an XYZ tile URL template with {z}, {x}, {y}, or `none`
+        /// (default: 地理院タイル 淡色地図, the GSI pale map). The page leaves it out when unreachable.
+        #[arg(long, env = "KANWAMAP_BASEMAP_URL")]
+        basemap_url: Option<String>,
+        /// Credit shown with a --basemap-url (HTML; the GSI map's own credit is built in).
+        #[arg(long, env = "KANWAMAP_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
     },
     /// The nearest facilities to a point.
     Nearest {
@@ -160,7 +168,9 @@ fn main() -> Result<()> {
         Command::Import { data_dir, prefecture, db, manifest, report } => {
             import(data_dir, prefecture, db, manifest, report)
         }
-        Command::Serve { db, addr, web_dir } => serve(db, addr, web_dir),
+        Command::Serve { db, addr, web_dir, basemap_url, basemap_attribution } => {
+            serve(db, addr, web_dir, web_config(basemap_url, basemap_attribution)?)
+        }
         Command::Token { action } => token(action),
         Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
             coverage(db, kind, needs, radius_km, usize::from(min_providers), csv)
@@ -231,12 +241,36 @@ fn load_atlas(db: &Path) -> Result<Atlas> {
     Ok(Atlas::new(store.load_registry()?, version))
 }
 
-fn serve(db: PathBuf, addr: SocketAddr, web_dir: Option<PathBuf>) -> Result<()> {
+/// The page's configuration from the serve flags: `none` switches the base map off; a URL must be
+/// an http(s) or same-origin (`/...`) XYZ template, so a typo fails at start-up, not in the browser.
+fn web_config(url: Option<String>, attribution: Option<String>) -> Result<WebConfig> {
+    let basemap = match url.as_deref().map(str::trim) {
+        None | Some("") => Some(Basemap::gsi_pale()),
+        Some(none) if none.eq_ignore_ascii_case("none") => None,
+        Some(url) => {
+            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
+                bail!("--basemap-url must start with http://, https:// or / (or be `none`): {url}");
+            }
+            if !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+                bail!("--basemap-url must contain {{z}}, {{x}} and {{y}}: {url}");
+            }
+            let attribution = match attribution {
+                Some(a) => a,
+                None if url == GSI_PALE_URL => Basemap::gsi_pale().attribution,
+                None => String::new(),
+            };
+            Some(Basemap { url: url.to_owned(), attribution })
+        }
+    };
+    Ok(WebConfig { basemap })
+}
+
+fn serve(db: PathBuf, addr: SocketAddr, web_dir: Option<PathBuf>, web_config: WebConfig) -> Result<()> {
     let atlas = load_atlas(&db)?;
     tracing::info!(facilities = atlas.facilities().len(), version = atlas.version(), "registry loaded");
     let state = kanwamap::api::AppState { atlas: SharedAtlas::new(atlas) };
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(kanwamap::api::serve(addr, state, web_dir))?;
+    runtime.block_on(kanwamap::api::serve(addr, state, web_dir, web_config))?;
     Ok(())
 }
 
