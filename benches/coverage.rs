@@ -24,7 +24,7 @@ use common::{Rng, data_dir, hospital_anchors, scale};
 
 fn home_care() -> CoverageParams {
     CoverageParams {
-        providers: ProviderSet { kind: None, needs: [Capability::HomeCareSupport].into_iter().collect() },
+        providers: ProviderSet::of_capabilities(None, [Capability::HomeCareSupport].into_iter().collect()),
         radius_m: 16_000.0,
         min_providers: 1,
     }
@@ -49,6 +49,7 @@ fn kumamoto(c: &mut Criterion) {
                 atlas.index(),
                 atlas.areas(),
                 &home_care(),
+                None,
                 threads(),
             ))
         })
@@ -126,11 +127,11 @@ fn national(c: &mut Criterion) {
     let mut group = c.benchmark_group("coverage/national_synthetic_1.5M_cells_200k_providers");
     group.sample_size(10);
     group.bench_function("home_care_support 16km", |b| {
-        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &home_care(), threads())))
+        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &home_care(), None, threads())))
     });
     group.bench_function("any provider 16km", |b| {
         let any = CoverageParams { providers: ProviderSet::default(), ..home_care() };
-        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, threads())))
+        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, None, threads())))
     });
     group.finish();
     // On stderr: test runners (nextest --list) parse the bench binary's stdout.

@@ -17,6 +17,8 @@ Usage: scripts/bench.sh [--no-criterion] [--no-wrk] [--duration 15s] [--connecti
 2. cargo build --release, import the real data into a temporary database, start
    \`kanwamap serve\` on a free port, wait for /healthz, and run
    wrk -t2 -c64 -d15s --latency -s scripts/wrk/nearest.lua (random points in Kumamoto).
+   Then /api/coverage, then stock writes (PUT /api/pharmacies/{id}/stock, 8 connections, tokens of
+   16 pharmacies), then /api/nearest again while the same stock writes run.
    Prints requests/s and latency percentiles; fails on any non-2xx response.
 
 Options:
@@ -164,3 +166,28 @@ run_wrk() {
 
 run_wrk nearest /api/nearest
 run_wrk coverage /api/coverage
+
+# Stock writes: every request is one fsync'ed transaction plus a new snapshot.
+tokens=()
+while IFS= read -r id; do
+	tokens+=("$id=$("$bin" token issue --facility "$id" --db "$tmp/kanwamap.sqlite" 2>/dev/null)")
+done < <(curl -fsS "$base/api/facilities?kind=pharmacy" |
+	python3 -c 'import json, sys; [print(f["id"]) for f in json.load(sys.stdin)["features"][:16]]')
+[ "${#tokens[@]}" -gt 0 ] || server_failed "no pharmacy to write stock for"
+KANWAMAP_BENCH_TOKENS=$(IFS=,; echo "${tokens[*]}")
+export KANWAMAP_BENCH_TOKENS
+saved_connections=$connections
+connections=8
+run_wrk stock "PUT /api/pharmacies/{id}/stock"
+
+# Readers while writers run: nearest latency with the stock stream going on in the background.
+log "wrk stock writes in the background while /api/nearest is loaded"
+wrk -t1 -c8 "-d$duration" --latency -s "$KANWAMAP_REPO/scripts/wrk/stock.lua" "$base" >"$tmp/wrk-stock-bg.txt" &
+writes_pid=$!
+connections=$saved_connections
+run_wrk nearest "/api/nearest during stock writes"
+wait "$writes_pid" || die "the background stock writes failed"
+printf '\n[%s] stock writes during that run:\n' "$SCRIPT_NAME"
+for key in requests/s "latency p50" "latency p99" non-2xx; do
+	printf '  %-14s %s\n' "$key" "$(sed -n "s|^$key: ||p" "$tmp/wrk-stock-bg.txt")"
+done

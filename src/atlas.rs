@@ -10,9 +10,10 @@ use crate::analysis::access::{AccessError, Decay};
 use crate::analysis::area_access::{
     AccessParams, AreaAccessibility, DemandMeasure, SupplyMeasure, area_accessibility,
 };
-use crate::analysis::coverage::{self, Coverage, CoverageParams};
-use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Municipality, PopulationCell};
+use crate::analysis::coverage::{self, Coverage, CoverageParams, ProviderSet};
+use crate::model::{Area, Facility, FacilityKind, Municipality, Needs, OpioidCatalogue, PopulationCell};
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
+use crate::store::stock::PharmacyStock;
 use crate::store::{Registry, SourceRecord};
 
 /// Which facilities a listing wants.
@@ -20,8 +21,10 @@ use crate::store::{Registry, SourceRecord};
 pub struct FacilityFilter {
     /// Only this kind.
     pub kind: Option<FacilityKind>,
-    /// Only facilities with all of these capabilities.
-    pub needs: CapabilitySet,
+    /// Only facilities meeting all these needs (capabilities, opioid stock, pharmacy services).
+    pub needs: Needs,
+    /// Count stock entries older than 30 days as in stock.
+    pub include_stale: bool,
     /// Only this secondary medical area.
     pub area: Option<String>,
     /// Only inside this box: [min_lon, min_lat, max_lon, max_lat].
@@ -31,7 +34,7 @@ pub struct FacilityFilter {
 impl FacilityFilter {
     fn accepts(&self, f: &Facility) -> bool {
         self.kind.is_none_or(|k| k == f.kind)
-            && f.capability_set().contains_all(self.needs)
+            && f.capability_set().contains_all(self.needs.capabilities)
             && self.area.as_deref().is_none_or(|a| f.area_code.as_deref() == Some(a))
             && self.bbox.is_none_or(|[x0, y0, x1, y1]| {
                 (x0..=x1).contains(&f.location.lon) && (y0..=y1).contains(&f.location.lat)
@@ -39,9 +42,21 @@ impl FacilityFilter {
     }
 }
 
-/// One snapshot of everything the server reads.
+/// One snapshot of everything the server reads: the registry part (rebuilt on import) and the
+/// pharmacy stock part (rebuilt on every stock write). A stock write shares the registry part and
+/// its caches, so it costs a map of registrations, not a rebuild of indexes.
 #[derive(Debug)]
 pub struct Atlas {
+    base: Arc<RegistryPart>,
+    stock: Arc<StockBook>,
+    /// Analyses whose provider set depends on stock: valid for this stock snapshot only.
+    stock_coverage_cache: Cache<StockKey<CoverageKey>, Coverage>,
+    stock_access_cache: Cache<StockKey<AccessKey>, Result<AreaAccessibility, AccessError>>,
+}
+
+/// What an import produces, with the analyses that depend on it alone.
+#[derive(Debug)]
+struct RegistryPart {
     version: i64,
     facilities: Vec<Facility>,
     by_id: HashMap<String, usize>,
@@ -53,6 +68,49 @@ pub struct Atlas {
     counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]>,
     coverage_cache: Cache<CoverageKey, Coverage>,
     access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
+}
+
+/// The pharmacies' registrations (opioid stock and services) by facility position.
+#[derive(Debug, Default)]
+struct StockBook {
+    version: i64,
+    by_position: HashMap<usize, Arc<PharmacyStock>>,
+}
+
+/// A stock-dependent cache key: the parameters and the hour they were evaluated in, so that entries
+/// crossing the 30-day staleness line are re-evaluated within the hour.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct StockKey<K> {
+    key: K,
+    hour: i64,
+}
+
+/// How a search treats pharmacy registrations: the stock part of the needs, at a moment.
+#[derive(Debug, Clone, Copy)]
+pub struct StockCriteria<'a> {
+    /// The needs; only their opioid and service parts are checked here.
+    pub needs: &'a Needs,
+    /// Count entries older than 30 days as in stock.
+    pub include_stale: bool,
+    /// The moment staleness is judged at (Unix seconds).
+    pub now_unix: i64,
+}
+
+impl StockCriteria<'_> {
+    /// Whether a registration (or its absence) satisfies the stock needs.
+    pub fn admits(&self, stock: Option<&PharmacyStock>) -> bool {
+        if !self.needs.concerns_stock() {
+            return true;
+        }
+        stock.is_some_and(|s| {
+            s.satisfies(self.needs, OpioidCatalogue::builtin(), self.include_stale, self.now_unix)
+        })
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Most results a cache keeps; a planner explores a few provider sets and radii, so a small bound
@@ -93,10 +151,9 @@ impl<K: std::hash::Hash + Eq, V> Cache<K, V> {
 }
 
 /// Accessibility parameters as a hashable key (numbers by their bit patterns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct AccessKey {
-    kind: Option<FacilityKind>,
-    needs: CapabilitySet,
+    providers: ProviderSet,
     catchment_bits: u64,
     decay: Option<[u64; 3]>,
     supply: SupplyMeasure,
@@ -104,16 +161,16 @@ struct AccessKey {
 }
 
 /// Coverage parameters as a hashable key (radius by its bit pattern).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CoverageKey {
-    kind: Option<FacilityKind>,
-    needs: CapabilitySet,
+    providers: ProviderSet,
     radius_bits: u64,
     min_providers: usize,
 }
 
 impl Atlas {
-    /// Builds the snapshot (indexes, counts) from a registry loaded from the store.
+    /// Builds the snapshot (indexes, counts) from a registry loaded from the store, with no
+    /// pharmacy registrations (see [`Atlas::with_stock`]).
     pub fn new(registry: Registry, version: i64) -> Self {
         let Registry { facilities, areas, municipalities, sources, cells } = registry;
         let index = FacilityIndex::new(facilities.iter().map(IndexedFacility::from).collect());
@@ -124,7 +181,7 @@ impl Atlas {
                 counts_by_area.entry(area.clone()).or_default()[f.kind.index()] += 1;
             }
         }
-        Atlas {
+        let base = RegistryPart {
             version,
             facilities,
             by_id,
@@ -136,78 +193,172 @@ impl Atlas {
             counts_by_area,
             coverage_cache: Cache::new(),
             access_cache: Cache::new(),
+        };
+        Atlas::from_parts(Arc::new(base), Arc::new(StockBook::default()))
+    }
+
+    fn from_parts(base: Arc<RegistryPart>, stock: Arc<StockBook>) -> Self {
+        Atlas { base, stock, stock_coverage_cache: Cache::new(), stock_access_cache: Cache::new() }
+    }
+
+    /// The same registry with every pharmacy registration replaced by `all` (registrations of ids
+    /// not in the registry are ignored: the facility left the registry on a re-import).
+    pub fn with_stock(&self, all: Vec<PharmacyStock>, stock_version: i64) -> Atlas {
+        let by_position = all
+            .into_iter()
+            .filter_map(|s| self.base.by_id.get(&s.facility_id).map(|&i| (i, Arc::new(s))))
+            .collect();
+        Atlas::from_parts(Arc::clone(&self.base), Arc::new(StockBook { version: stock_version, by_position }))
+    }
+
+    /// The same registry with one pharmacy's registration replaced.
+    pub fn with_pharmacy_stock(&self, stock: PharmacyStock, stock_version: i64) -> Atlas {
+        let mut by_position = self.stock.by_position.clone();
+        if let Some(&i) = self.base.by_id.get(&stock.facility_id) {
+            by_position.insert(i, Arc::new(stock));
         }
+        Atlas::from_parts(Arc::clone(&self.base), Arc::new(StockBook { version: stock_version, by_position }))
     }
 
     /// The registry version this snapshot was built from.
     pub fn version(&self) -> i64 {
-        self.version
+        self.base.version
+    }
+
+    /// The stock version (a counter of stock writes) this snapshot includes.
+    pub fn stock_version(&self) -> i64 {
+        self.stock.version
     }
 
     /// Every facility, in id order.
     pub fn facilities(&self) -> &[Facility] {
-        &self.facilities
+        &self.base.facilities
     }
 
     /// The facility with this id.
     pub fn facility(&self, id: &str) -> Option<&Facility> {
-        self.by_id.get(id).map(|&i| &self.facilities[i])
+        self.base.by_id.get(id).map(|&i| &self.base.facilities[i])
+    }
+
+    /// The position of a facility in [`Atlas::facilities`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.base.by_id.get(id).copied()
+    }
+
+    /// The registration of the pharmacy at a position, if it registered anything.
+    pub fn stock_at(&self, position: usize) -> Option<&PharmacyStock> {
+        self.stock.by_position.get(&position).map(Arc::as_ref)
+    }
+
+    /// The registration of a pharmacy by id, if it registered anything.
+    pub fn stock_of(&self, id: &str) -> Option<&PharmacyStock> {
+        self.position(id).and_then(|i| self.stock_at(i))
     }
 
     /// Facilities matching a filter, in id order.
     pub fn filter<'a>(&'a self, filter: &'a FacilityFilter) -> impl Iterator<Item = &'a Facility> + 'a {
-        self.facilities.iter().filter(move |f| filter.accepts(f))
+        let criteria =
+            StockCriteria { needs: &filter.needs, include_stale: filter.include_stale, now_unix: now_unix() };
+        self.base
+            .facilities
+            .iter()
+            .enumerate()
+            .filter(move |(i, f)| filter.accepts(f) && criteria.admits(self.stock_at(*i)))
+            .map(|(_, f)| f)
     }
 
     /// The nearest facilities matching the query with their geodesic distances, nearest first.
     pub fn nearest(&self, query: &NearestQuery) -> Vec<(&Facility, f64)> {
-        self.index
+        self.base
+            .index
             .nearest(query)
             .into_iter()
-            .map(|n| (&self.facilities[n.index as usize], n.distance_m))
+            .map(|n| (&self.base.facilities[n.index as usize], n.distance_m))
             .collect()
+    }
+
+    /// [`Atlas::nearest`] among the facilities whose registrations also meet `criteria`; the
+    /// condition is checked inside the search, so the k results are still the k nearest.
+    pub fn nearest_stocked(&self, query: &NearestQuery, criteria: &StockCriteria) -> Vec<(&Facility, f64)> {
+        if !criteria.needs.concerns_stock() {
+            return self.nearest(query);
+        }
+        self.base
+            .index
+            .nearest_where(query, |i| criteria.admits(self.stock_at(i as usize)))
+            .into_iter()
+            .map(|n| (&self.base.facilities[n.index as usize], n.distance_m))
+            .collect()
+    }
+
+    /// Which facilities meet the stock part of a provider set now, by position; `None` when the set
+    /// has no stock needs.
+    pub fn stock_mask(&self, providers: &ProviderSet, now_unix: i64) -> Option<Vec<bool>> {
+        if !providers.concerns_stock() {
+            return None;
+        }
+        let criteria =
+            StockCriteria { needs: &providers.needs, include_stale: providers.include_stale, now_unix };
+        Some((0..self.base.facilities.len()).map(|i| criteria.admits(self.stock_at(i))).collect())
     }
 
     /// The secondary medical areas, by code.
     pub fn areas(&self) -> &[Area] {
-        &self.areas
+        &self.base.areas
     }
 
     /// The municipalities, by code.
     pub fn municipalities(&self) -> &[Municipality] {
-        &self.municipalities
+        &self.base.municipalities
     }
 
     /// The data sources with their credits.
     pub fn sources(&self) -> &[SourceRecord] {
-        &self.sources
+        &self.base.sources
     }
 
     /// The populated 500 m cells, by code.
     pub fn cells(&self) -> &[PopulationCell] {
-        &self.cells
+        &self.base.cells
     }
 
     /// The facility index.
     pub fn index(&self) -> &FacilityIndex {
-        &self.index
+        &self.base.index
     }
 
-    /// Coverage of every area for a provider set, computed once per parameter set and snapshot.
+    /// Coverage of every area for a provider set, computed once per parameter set and snapshot (per
+    /// stock snapshot and hour when the set depends on stock).
     pub fn coverage(&self, params: &CoverageParams) -> Arc<Coverage> {
         let key = CoverageKey {
-            kind: params.providers.kind,
-            needs: params.providers.needs,
+            providers: params.providers.clone(),
             radius_bits: params.radius_m.to_bits(),
             min_providers: params.min_providers,
         };
-        self.coverage_cache.get_or_compute(key, || {
+        let base = &self.base;
+        if !params.providers.concerns_stock() {
+            return base.coverage_cache.get_or_compute(key, || {
+                coverage::compute(
+                    &base.cells,
+                    &base.facilities,
+                    &base.index,
+                    &base.areas,
+                    params,
+                    None,
+                    worker_threads(),
+                )
+            });
+        }
+        let now = now_unix();
+        self.stock_coverage_cache.get_or_compute(StockKey { key, hour: now / 3600 }, || {
+            let mask = self.stock_mask(&params.providers, now);
             coverage::compute(
-                &self.cells,
-                &self.facilities,
-                &self.index,
-                &self.areas,
+                &base.cells,
+                &base.facilities,
+                &base.index,
+                &base.areas,
                 params,
+                mask.as_deref(),
                 worker_threads(),
             )
         })
@@ -217,8 +368,7 @@ impl Atlas {
     /// snapshot.
     pub fn access(&self, params: &AccessParams) -> Arc<Result<AreaAccessibility, AccessError>> {
         let key = AccessKey {
-            kind: params.providers.kind,
-            needs: params.providers.needs,
+            providers: params.providers.clone(),
             catchment_bits: params.catchment_m.to_bits(),
             decay: match params.decay {
                 Decay::Step { weights } => Some(weights.map(f64::to_bits)),
@@ -227,13 +377,22 @@ impl Atlas {
             supply: params.supply,
             demand: params.demand,
         };
-        self.access_cache
-            .get_or_compute(key, || area_accessibility(&self.cells, &self.facilities, &self.areas, params))
+        let base = &self.base;
+        if !params.providers.concerns_stock() {
+            return base.access_cache.get_or_compute(key, || {
+                area_accessibility(&base.cells, &base.facilities, &base.areas, params, None)
+            });
+        }
+        let now = now_unix();
+        self.stock_access_cache.get_or_compute(StockKey { key, hour: now / 3600 }, || {
+            let mask = self.stock_mask(&params.providers, now);
+            area_accessibility(&base.cells, &base.facilities, &base.areas, params, mask.as_deref())
+        })
     }
 
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).
     pub fn facility_counts(&self, area_code: &str) -> [usize; FacilityKind::ALL.len()] {
-        self.counts_by_area.get(area_code).copied().unwrap_or_default()
+        self.base.counts_by_area.get(area_code).copied().unwrap_or_default()
     }
 }
 

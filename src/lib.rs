@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod model;
 pub mod spatial;
 pub mod store;
+pub mod writer;
 
 /// Where tests find the real data: `KANWAMAP_DATA_DIR`, else `var/data` in the repository (filled by
 /// `scripts/fetch-data.sh`). Tests on real data fail loudly when it is missing rather than skip.

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -10,12 +11,14 @@ use clap::{Parser, Subcommand};
 use kanwamap::analysis::coverage::{CoverageParams, ProviderSet};
 use kanwamap::api::config::{Basemap, GSI_PALE_URL, WebConfig};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
+use kanwamap::api::rate_limit::RateLimiter;
 use kanwamap::atlas::{Atlas, SharedAtlas};
 use kanwamap::import::{ImportOptions, run_import, summary_text, write_rejections_csv};
 use kanwamap::ingest::Manifest;
 use kanwamap::model::{Capability, CapabilitySet, FacilityKind};
 use kanwamap::spatial::NearestQuery;
 use kanwamap::store::{SqliteStore, Store};
+use kanwamap::writer::{Refresh, StockWriter};
 
 /// kanwamap — 地域緩和ケア resource mapping.
 #[derive(Parser)]
@@ -63,6 +66,9 @@ enum Command {
         /// Credit shown with a --basemap-url (HTML; the GSI map's own credit is built in).
         #[arg(long, env = "KANWAMAP_BASEMAP_ATTRIBUTION")]
         basemap_attribution: Option<String>,
+        /// Stock writes allowed per pharmacy token and minute (bursts up to the same number); 0 = no limit.
+        #[arg(long, env = "KANWAMAP_STOCK_WRITES_PER_MINUTE", default_value_t = 60)]
+        stock_writes_per_minute: u32,
     },
     /// The nearest facilities to a point.
     Nearest {
@@ -168,8 +174,8 @@ fn main() -> Result<()> {
         Command::Import { data_dir, prefecture, db, manifest, report } => {
             import(data_dir, prefecture, db, manifest, report)
         }
-        Command::Serve { db, addr, web_dir, basemap_url, basemap_attribution } => {
-            serve(db, addr, web_dir, web_config(basemap_url, basemap_attribution)?)
+        Command::Serve { db, addr, web_dir, basemap_url, basemap_attribution, stock_writes_per_minute } => {
+            serve(db, addr, web_dir, web_config(basemap_url, basemap_attribution)?, stock_writes_per_minute)
         }
         Command::Token { action } => token(action),
         Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
@@ -234,11 +240,10 @@ fn load_atlas(db: &Path) -> Result<Atlas> {
         bail!("database {} does not exist: run `kanwamap import` first", db.display());
     }
     let store = SqliteStore::open(db)?;
-    let version = store.registry_version()?;
-    if version == 0 {
+    if store.registry_version()? == 0 {
         bail!("database {} has no registry yet: run `kanwamap import` first", db.display());
     }
-    Ok(Atlas::new(store.load_registry()?, version))
+    Ok(kanwamap::writer::load_snapshot(&store)?)
 }
 
 /// The page's configuration from the serve flags: `none` switches the base map off; a URL must be
@@ -265,13 +270,50 @@ fn web_config(url: Option<String>, attribution: Option<String>) -> Result<WebCon
     Ok(WebConfig { basemap })
 }
 
-fn serve(db: PathBuf, addr: SocketAddr, web_dir: Option<PathBuf>, web_config: WebConfig) -> Result<()> {
+fn serve(
+    db: PathBuf,
+    addr: SocketAddr,
+    web_dir: Option<PathBuf>,
+    web_config: WebConfig,
+    stock_writes_per_minute: u32,
+) -> Result<()> {
     let atlas = load_atlas(&db)?;
-    tracing::info!(facilities = atlas.facilities().len(), version = atlas.version(), "registry loaded");
-    let state = kanwamap::api::AppState { atlas: SharedAtlas::new(atlas) };
+    tracing::info!(
+        facilities = atlas.facilities().len(),
+        version = atlas.version(),
+        stock_version = atlas.stock_version(),
+        "registry loaded"
+    );
+    let atlas = SharedAtlas::new(atlas);
+    let writer = Arc::new(StockWriter::new(SqliteStore::open(&db)?, atlas.clone()));
+    let state = kanwamap::api::AppState {
+        atlas,
+        writer: Arc::clone(&writer),
+        rate_limit: Arc::new(RateLimiter::new(stock_writes_per_minute)),
+    };
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(kanwamap::api::serve(addr, state, web_dir, web_config))?;
+    runtime.block_on(async move {
+        tokio::spawn(watch_database(writer));
+        kanwamap::api::serve(addr, state, web_dir, web_config).await
+    })?;
     Ok(())
+}
+
+/// Picks up, within a second, what other processes write to the database: a new import (the
+/// snapshot is rebuilt and swapped in) or stock written through another server.
+async fn watch_database(writer: Arc<StockWriter>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let writer = Arc::clone(&writer);
+        match tokio::task::spawn_blocking(move || writer.refresh()).await {
+            Ok(Ok(Refresh::Unchanged)) => {}
+            Ok(Ok(change)) => tracing::info!(?change, "database changed: new snapshot published"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "checking the database for changes failed"),
+            Err(e) => tracing::warn!(error = %e, "the database check panicked"),
+        }
+    }
 }
 
 fn nearest(db: PathBuf, query: NearestQuery, json: bool) -> Result<()> {
@@ -327,7 +369,7 @@ fn coverage(
         bail!("database {} has no population cells: import the mesh population first", db.display());
     }
     let params = CoverageParams {
-        providers: ProviderSet { kind, needs: needs.into_iter().collect() },
+        providers: ProviderSet::of_capabilities(kind, needs.into_iter().collect()),
         radius_m: radius_km * 1000.0,
         min_providers,
     };

@@ -43,7 +43,7 @@ impl DemandMeasure {
 }
 
 /// The parameters of an accessibility run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccessParams {
     /// The providers.
     pub providers: ProviderSet,
@@ -99,12 +99,18 @@ pub fn area_accessibility(
     facilities: &[Facility],
     areas: &[Area],
     params: &AccessParams,
+    stock_mask: Option<&[bool]>,
 ) -> Result<AreaAccessibility, AccessError> {
     let demand: Vec<Demand> = cells
         .iter()
         .map(|c| Demand { lat: c.lat, lon: c.lon, population: f64::from(params.demand.of(c)) })
         .collect();
-    let providers: Vec<&Facility> = facilities.iter().filter(|f| params.providers.contains(f)).collect();
+    let providers: Vec<&Facility> = facilities
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| params.providers.contains(*i, f, stock_mask))
+        .map(|(_, f)| f)
+        .collect();
     let mut without_supply = 0;
     let supply: Vec<Supply> = providers
         .iter()
@@ -225,7 +231,7 @@ mod tests {
 
     fn params(supply: SupplyMeasure) -> AccessParams {
         AccessParams {
-            providers: ProviderSet { kind: None, needs: [Capability::PalliativeWard].into_iter().collect() },
+            providers: ProviderSet::of_capabilities(None, [Capability::PalliativeWard].into_iter().collect()),
             catchment_m: 30_000.0,
             decay: Decay::default_step(),
             supply,
@@ -243,6 +249,7 @@ mod tests {
             &facilities,
             &[area("A"), area("B")],
             &params(SupplyMeasure::WardBeds),
+            None,
         )
         .unwrap();
         // R = 20 / (1000 + 3000) beds per person; A = R for both cells (weight 1): 500 per 100,000.
@@ -262,6 +269,7 @@ mod tests {
             &facilities,
             &[area("A"), area("B")],
             &params(SupplyMeasure::Providers),
+            None,
         )
         .unwrap();
         assert!((r.cell_scores[0] - 50.0).abs() < 1e-9);
@@ -276,6 +284,7 @@ mod tests {
             &[ward("w", 32.5, Some(5))],
             &[area("A")],
             &params(SupplyMeasure::WardBeds),
+            None,
         )
         .unwrap();
         assert_eq!(r.areas[0].mean, None);

@@ -14,27 +14,49 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::{Area, CapabilitySet, Facility, FacilityKind, PopulationCell};
+use crate::model::{Area, CapabilitySet, Facility, FacilityKind, Needs, PopulationCell};
 use crate::spatial::{FacilityIndex, NearestQuery};
 
-/// The providers that count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// The providers that count: a kind, requirements, and whether stale stock entries count.
+///
+/// Kind and capabilities are decided by the registry ([`ProviderSet::admits`]); opioid stock and
+/// pharmacy services by the pharmacies' registrations, which the snapshot resolves into a
+/// per-facility mask (see `Atlas::stock_mask`) passed next to the set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct ProviderSet {
     /// Only this kind.
     pub kind: Option<FacilityKind>,
-    /// Only providers with all these capabilities.
-    pub needs: CapabilitySet,
+    /// Only providers meeting all these needs.
+    pub needs: Needs,
+    /// Count stock entries older than 30 days as in stock.
+    pub include_stale: bool,
 }
 
 impl ProviderSet {
-    /// Whether a facility belongs to the set.
-    pub fn contains(&self, f: &Facility) -> bool {
-        self.kind.is_none_or(|k| k == f.kind) && f.capability_set().contains_all(self.needs)
+    /// A set decided by kind and capabilities alone.
+    pub fn of_capabilities(kind: Option<FacilityKind>, capabilities: CapabilitySet) -> Self {
+        ProviderSet { kind, needs: Needs::from_capabilities(capabilities), include_stale: false }
+    }
+
+    /// Whether a facility has the kind and capabilities of the set (stock needs not checked).
+    pub fn admits(&self, f: &Facility) -> bool {
+        self.kind.is_none_or(|k| k == f.kind) && f.capability_set().contains_all(self.needs.capabilities)
+    }
+
+    /// Whether the facility at `position` belongs to the set, given the snapshot's stock mask
+    /// (`None` when the set has no stock needs).
+    pub fn contains(&self, position: usize, f: &Facility, stock_mask: Option<&[bool]>) -> bool {
+        self.admits(f) && stock_mask.is_none_or(|mask| mask.get(position).copied().unwrap_or(false))
+    }
+
+    /// Whether membership depends on pharmacy registrations.
+    pub fn concerns_stock(&self) -> bool {
+        self.needs.concerns_stock()
     }
 }
 
 /// What to compute.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CoverageParams {
     /// The providers.
     pub providers: ProviderSet,
@@ -113,10 +135,11 @@ pub fn compute(
     index: &FacilityIndex,
     areas: &[Area],
     params: &CoverageParams,
+    stock_mask: Option<&[bool]>,
     threads: usize,
 ) -> Coverage {
-    let cell_results = cover_cells(cells, index, params, threads);
-    let providers_by_area = count_providers(facilities, &params.providers);
+    let cell_results = cover_cells(cells, index, params, stock_mask, threads);
+    let providers_by_area = count_providers(facilities, &params.providers, stock_mask);
     let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, cell) in cells.iter().enumerate() {
         if let Some(area) = cell.area_code.as_deref() {
@@ -152,7 +175,7 @@ pub fn compute(
         &all,
         cells,
         &cell_results,
-        facilities.iter().filter(|f| params.providers.contains(f)).count(),
+        facilities.iter().enumerate().filter(|(i, f)| params.providers.contains(*i, f, stock_mask)).count(),
         census_total,
         complete_total,
     );
@@ -164,18 +187,23 @@ fn cover_cells(
     cells: &[PopulationCell],
     index: &FacilityIndex,
     params: &CoverageParams,
+    stock_mask: Option<&[bool]>,
     threads: usize,
 ) -> Vec<CellCoverage> {
     let needed = params.min_providers.max(1);
     let one = |cell: &PopulationCell| {
-        let neighbours = index.nearest(&NearestQuery {
+        let query = NearestQuery {
             lat: cell.lat,
             lon: cell.lon,
             kind: params.providers.kind,
-            needs: params.providers.needs,
+            needs: params.providers.needs.capabilities,
             k: needed,
             max_m: None,
-        });
+        };
+        let neighbours = match stock_mask {
+            None => index.nearest(&query),
+            Some(mask) => index.nearest_where(&query, |i| mask.get(i as usize).copied().unwrap_or(false)),
+        };
         let within = neighbours.iter().filter(|n| n.distance_m <= params.radius_m).count();
         CellCoverage {
             nearest_m: neighbours.first().map(|n| n.distance_m),
@@ -202,9 +230,13 @@ fn cover_cells(
     results
 }
 
-fn count_providers<'a>(facilities: &'a [Facility], set: &ProviderSet) -> HashMap<&'a str, usize> {
+fn count_providers<'a>(
+    facilities: &'a [Facility],
+    set: &ProviderSet,
+    stock_mask: Option<&[bool]>,
+) -> HashMap<&'a str, usize> {
     let mut counts = HashMap::new();
-    for f in facilities.iter().filter(|f| set.contains(f)) {
+    for (_, f) in facilities.iter().enumerate().filter(|(i, f)| set.contains(*i, f, stock_mask)) {
         if let Some(area) = f.area_code.as_deref() {
             *counts.entry(area).or_default() += 1;
         }
@@ -388,7 +420,7 @@ mod tests {
         fn covered_within_the_radius_and_on_its_boundary() {
             let (cells, facilities, areas) = setup();
             let d1 = geodesic_distance_m(cells[1].lat, cells[1].lon, 32.5, 130.5);
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(d1, 1), 1);
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(d1, 1), None, 1);
             let covered: Vec<bool> = coverage.cells.iter().map(|c| c.covered).collect();
             assert_eq!(covered, [true, true, false], "a cell exactly at the radius is covered");
             let a = &coverage.areas[0];
@@ -417,7 +449,8 @@ mod tests {
         fn redundancy_needs_that_many_providers_within_the_radius() {
             let (cells, mut facilities, areas) = setup();
             facilities.push(provider("f3", 32.5 + 5.0 / 110.874, 130.5, FacilityKind::Clinic, &[], "A"));
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(12_000.0, 2), 1);
+            let coverage =
+                compute(&cells, &facilities, &index(&facilities), &areas, &params(12_000.0, 2), None, 1);
             let within: Vec<u32> = coverage.cells.iter().map(|c| c.providers_within).collect();
             assert_eq!(within, [2, 2, 0], "c2 is 15 km from f3 and 20 km from f1");
             let covered: Vec<bool> = coverage.cells.iter().map(|c| c.covered).collect();
@@ -428,11 +461,11 @@ mod tests {
         fn provider_filters_and_empty_sets() {
             let (cells, facilities, areas) = setup();
             let mut p = params(50_000.0, 1);
-            p.providers.needs = [Capability::HomeCareSupport].into_iter().collect();
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, 1);
+            p.providers.needs.capabilities = [Capability::HomeCareSupport].into_iter().collect();
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
             assert_eq!(coverage.total.providers, 1);
             p.providers.kind = Some(FacilityKind::Pharmacy);
-            let none = compute(&cells, &facilities, &index(&facilities), &areas, &p, 1);
+            let none = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
             assert!(none.cells.iter().all(|c| !c.covered && c.nearest_m.is_none()));
             assert_eq!(none.areas[0].distance_p50_m, None);
             assert_eq!(none.areas[0].covered_share, Some(0.0));
@@ -442,7 +475,8 @@ mod tests {
         fn cells_outside_every_area_count_only_in_the_total() {
             let (mut cells, facilities, areas) = setup();
             cells.push(cell("c3", 32.5, 130.5, 7, 7, None));
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(1_000.0, 1), 1);
+            let coverage =
+                compute(&cells, &facilities, &index(&facilities), &areas, &params(1_000.0, 1), None, 1);
             let by_area: u64 = coverage.areas.iter().map(|a| a.population).sum();
             assert_eq!(by_area, 160);
             assert_eq!(coverage.total.population, 167);
@@ -512,16 +546,16 @@ mod tests {
             ) {
                 let mut p = params(radius_km * 1000.0, min_providers);
                 if home_only {
-                    p.providers.needs = [Capability::HomeCareSupport].into_iter().collect();
+                    p.providers.needs.capabilities = [Capability::HomeCareSupport].into_iter().collect();
                 }
                 let areas = vec![area("A", Some(1000)), area("B", None), area("C", Some(0))];
                 let idx = index(&facilities);
-                let fast = compute(&cells, &facilities, &idx, &areas, &p, threads);
-                prop_assert_eq!(&fast, &compute(&cells, &facilities, &idx, &areas, &p, 1));
+                let fast = compute(&cells, &facilities, &idx, &areas, &p, None, threads);
+                prop_assert_eq!(&fast, &compute(&cells, &facilities, &idx, &areas, &p, None, 1));
                 for (c, got) in cells.iter().zip(&fast.cells) {
                     let mut d: Vec<f64> = facilities
                         .iter()
-                        .filter(|f| p.providers.contains(f))
+                        .filter(|f| p.providers.admits(f))
                         .map(|f| geodesic_distance_m(c.lat, c.lon, f.location.lat, f.location.lon))
                         .collect();
                     d.sort_by(f64::total_cmp);

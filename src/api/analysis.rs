@@ -7,12 +7,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::coverage::{CoverageParamsView, coverage_params, params_view};
-use super::params::Params;
+use super::coverage::{COVERAGE_PARAMS, CoverageParamsView, coverage_params, params_view};
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, Params};
 use super::problem::Problem;
 use crate::analysis::access::Decay;
 use crate::analysis::area_access::{AccessParams, AreaAccess, DemandMeasure, SupplyMeasure};
-use crate::analysis::coverage::ProviderSet;
 use crate::analysis::gaps::{CellValue, merge_cells};
 use crate::model::Capability;
 use crate::spatial::mesh::MeshCode;
@@ -53,7 +52,8 @@ struct GapCollection {
     params(
         ("code" = String, Path, description = "Secondary medical area code, e.g. 4310"),
         ("kind" = Option<String>, Query, description = "Provider kind"),
-        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required"),
+        ("needs" = Option<String>, Query, description = NEEDS_DOC),
+        ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200 (default 16)"),
         ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20 (default 1)"),
     ),
@@ -68,12 +68,13 @@ pub async fn gaps(
     Path(code): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &["kind", "needs", "radius_km", "min_providers"])?;
+    let params = Params::new(pairs, &COVERAGE_PARAMS)?;
     let p = coverage_params(&params)?;
     let atlas = state.atlas.load();
     if !atlas.areas().iter().any(|a| a.code == code) {
         return Err(Problem::not_found(format!("no secondary medical area with code '{code}'")));
     }
+    let view = params_view(&p);
     let (regions, atlas) = tokio::task::spawn_blocking(move || {
         let coverage = atlas.coverage(&p);
         let uncovered: Vec<(MeshCode, CellValue)> = atlas
@@ -109,7 +110,7 @@ pub async fn gaps(
         .collect();
     let body = GapCollection {
         collection_type: "FeatureCollection",
-        params: params_view(&p),
+        params: view,
         area_code: code,
         registry_version: atlas.version(),
         features,
@@ -176,7 +177,8 @@ pub struct AccessResponse {
     tag = "analysis",
     params(
         ("kind" = Option<String>, Query, description = "Provider kind"),
-        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required"),
+        ("needs" = Option<String>, Query, description = NEEDS_DOC),
+        ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("catchment_km" = Option<f64>, Query, description = "Catchment d0 in km, 0.5..200 (default 16)"),
         ("decay" = Option<String>, Query, description = "step (default) or gaussian"),
         ("supply" = Option<String>, Query, description = "providers (default) or beds"),
@@ -192,9 +194,11 @@ pub async fn access(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<AccessResponse>, Problem> {
-    let params =
-        Params::new(pairs, &["kind", "needs", "catchment_km", "decay", "supply", "population", "cells"])?;
-    let providers = ProviderSet { kind: params.kind("kind")?, needs: params.needs("needs")? };
+    let params = Params::new(
+        pairs,
+        &["kind", "needs", "include_stale", "catchment_km", "decay", "supply", "population", "cells"],
+    )?;
+    let providers = params.providers()?;
     let catchment_km = params.optional_f64_in("catchment_km", 0.5, 200.0)?.unwrap_or(16.0);
     let decay = match params.string("decay") {
         None | Some("step") => Decay::default_step(),
@@ -209,7 +213,9 @@ pub async fn access(
     };
     let supply = match params.string("supply") {
         None | Some("providers") => SupplyMeasure::Providers,
-        Some("beds") if providers.needs.contains(Capability::PalliativeWard) => SupplyMeasure::WardBeds,
+        Some("beds") if providers.needs.capabilities.contains(Capability::PalliativeWard) => {
+            SupplyMeasure::WardBeds
+        }
         Some("beds") => {
             return Err(Problem::invalid_parameter(
                 "supply",
@@ -238,7 +244,13 @@ pub async fn access(
         }
     };
     let with_cells = params.bool("cells")?;
-    let p = AccessParams { providers, catchment_m: catchment_km * 1000.0, decay, supply, demand };
+    let p = AccessParams {
+        providers: providers.clone(),
+        catchment_m: catchment_km * 1000.0,
+        decay,
+        supply,
+        demand,
+    };
     let atlas = state.atlas.load();
     let (result, atlas) = tokio::task::spawn_blocking(move || (atlas.access(&p), atlas))
         .await
@@ -265,13 +277,14 @@ pub async fn access(
     });
     let view = params_view(&crate::analysis::coverage::CoverageParams {
         providers,
-        radius_m: p.catchment_m,
+        radius_m: catchment_km * 1000.0,
         min_providers: 1,
     });
     Ok(Json(AccessResponse {
         params: serde_json::json!({
             "kind": view.kind,
             "needs": view.needs,
+            "include_stale": view.include_stale,
             "catchment_km": catchment_km,
             "decay": params.string("decay").unwrap_or("step"),
             "supply": params.string("supply").unwrap_or("providers"),

@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::params::Params;
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC};
 use super::problem::Problem;
-use crate::analysis::coverage::{AreaCoverage, Coverage, CoverageParams, ProviderSet};
+use crate::analysis::coverage::{AreaCoverage, Coverage, CoverageParams};
 
 /// Default radius: the 16 km insured home-visit limit.
 pub const DEFAULT_RADIUS_KM: f64 = 16.0;
@@ -20,8 +21,10 @@ pub const DEFAULT_RADIUS_KM: f64 = 16.0;
 pub struct CoverageParamsView {
     /// Provider kind, when restricted.
     pub kind: Option<&'static str>,
-    /// Required capabilities.
-    pub needs: Vec<&'static str>,
+    /// Required needs (capabilities, services, opioid products).
+    pub needs: Vec<String>,
+    /// Whether stock entries older than 30 days counted.
+    pub include_stale: bool,
     /// Radius in km.
     pub radius_km: f64,
     /// Providers required within the radius.
@@ -43,10 +46,14 @@ pub struct CoverageResponse {
     pub total: AreaCoverage,
 }
 
-/// Reads kind, needs, radius_km and min_providers.
-pub(super) fn coverage_params(params: &Params) -> Result<CoverageParams, Problem> {
+/// The query parameters [`coverage_params`] reads.
+pub(crate) const COVERAGE_PARAMS: [&str; 5] =
+    ["kind", "needs", "include_stale", "radius_km", "min_providers"];
+
+/// Reads kind, needs, include_stale, radius_km and min_providers.
+pub(crate) fn coverage_params(params: &Params) -> Result<CoverageParams, Problem> {
     Ok(CoverageParams {
-        providers: ProviderSet { kind: params.kind("kind")?, needs: params.needs("needs")? },
+        providers: params.providers()?,
         radius_m: params.optional_f64_in("radius_km", 0.1, 200.0)?.unwrap_or(DEFAULT_RADIUS_KM) * 1000.0,
         min_providers: params.usize_in("min_providers", 1, 20, 1)?,
     })
@@ -55,7 +62,8 @@ pub(super) fn coverage_params(params: &Params) -> Result<CoverageParams, Problem
 pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
     CoverageParamsView {
         kind: p.providers.kind.map(|k| k.as_str()),
-        needs: p.providers.needs.iter().map(|c| c.as_str()).collect(),
+        needs: p.providers.needs.to_strings(),
+        include_stale: p.providers.include_stale,
         radius_km: p.radius_m / 1000.0,
         min_providers: p.min_providers,
     }
@@ -76,7 +84,8 @@ pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
     tag = "analysis",
     params(
         ("kind" = Option<String>, Query, description = "Provider kind"),
-        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required"),
+        ("needs" = Option<String>, Query, description = NEEDS_DOC),
+        ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200 (default 16)"),
         ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20 (default 1)"),
         ("format" = Option<String>, Query, description = "json (default) or csv"),
@@ -90,7 +99,7 @@ pub async fn coverage(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &["kind", "needs", "radius_km", "min_providers", "format"])?;
+    let params = Params::new(pairs, &[&COVERAGE_PARAMS[..], &["format"]].concat())?;
     let csv = match params.string("format") {
         None | Some("json") => false,
         Some("csv") => true,
@@ -105,7 +114,7 @@ pub async fn coverage(
     let p = coverage_params(&params)?;
     let atlas = state.atlas.load();
     // The computation takes tens of milliseconds on a cold cache: keep it off the async workers.
-    let (coverage, atlas) = tokio::task::spawn_blocking(move || (atlas.coverage(&p), atlas))
+    let (coverage, atlas, p) = tokio::task::spawn_blocking(move || (atlas.coverage(&p), atlas, p))
         .await
         .map_err(|e| Problem::internal(format!("coverage computation failed: {e}")))?;
     if csv {

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{Capability, CapabilityEntry, Facility, FacilityKind};
+use crate::model::{Capability, CapabilityEntry, Facility, FacilityKind, PharmacyService, StockStatus};
+use crate::store::stock::{PharmacyStock, STALE_AFTER_DAYS, StockItem};
 
 /// The straight-line distance within which insured home visits are allowed (往診・訪問診療の16km
 /// ルール): a home-care clinic counts for a patient only within this distance.
@@ -122,6 +123,58 @@ pub struct NearestResult {
     /// True when the facility is a home_care_support provider within the 16 km home-visit limit of the
     /// origin (so it may make insured home visits there).
     pub within_home_visit_limit: bool,
+    /// A pharmacy's registered opioid stock and services (absent for other kinds, null when the
+    /// pharmacy never registered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<Option<StockSummary>>,
+}
+
+/// A pharmacy's registration in brief, for result lists and map popups.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StockSummary {
+    /// Last update (RFC 3339 UTC).
+    pub updated_at: Option<String>,
+    /// True when the last update is older than 30 days: the list is shown but not trusted.
+    pub stale: bool,
+    /// Products in stock, confirmed within 30 days.
+    pub in_stock: Vec<String>,
+    /// Products in stock by an entry older than 30 days.
+    pub stale_in_stock: Vec<String>,
+    /// Products that can be ordered.
+    pub orderable: Vec<String>,
+    /// Services stated as offered.
+    pub services: Vec<&'static str>,
+}
+
+impl StockSummary {
+    /// The summary of a registration at `now_unix`.
+    pub fn new(stock: &PharmacyStock, now_unix: i64) -> Self {
+        let products = |keep: &dyn Fn(&StockItem) -> bool| {
+            stock.items.iter().filter(|i| keep(i)).map(|i| i.product.clone()).collect::<Vec<_>>()
+        };
+        StockSummary {
+            updated_at: stock.updated_unix.map(rfc3339),
+            stale: stock.updated_unix.is_none_or(|t| now_unix - t > STALE_AFTER_DAYS * 86_400),
+            in_stock: products(&|i| i.status == StockStatus::InStock && !i.is_stale(now_unix)),
+            stale_in_stock: products(&|i| i.status == StockStatus::InStock && i.is_stale(now_unix)),
+            orderable: products(&|i| i.status == StockStatus::Orderable),
+            services: PharmacyService::ALL
+                .into_iter()
+                .filter(|s| stock.services.has(*s))
+                .map(|s| s.as_str())
+                .collect(),
+        }
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC.
+pub fn rfc3339(unix: i64) -> String {
+    let instant = if unix >= 0 {
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix as u64)
+    } else {
+        std::time::UNIX_EPOCH - std::time::Duration::from_secs(unix.unsigned_abs())
+    };
+    crate::store::format_rfc3339_utc(instant)
 }
 
 impl NearestResult {
@@ -132,7 +185,16 @@ impl NearestResult {
             facility: FacilityView::from(facility),
             distance_m: (distance_m * 10.0).round() / 10.0,
             within_home_visit_limit: home_care && distance_m <= HOME_VISIT_LIMIT_M,
+            stock: None,
         }
+    }
+
+    /// Adds a pharmacy's registration (or the fact that it has none); other kinds are unchanged.
+    pub fn with_stock(mut self, stock: Option<&PharmacyStock>, now_unix: i64) -> Self {
+        if self.facility.kind == FacilityKind::Pharmacy.as_str() {
+            self.stock = Some(stock.map(|s| StockSummary::new(s, now_unix)));
+        }
+        self
     }
 }
 

@@ -10,9 +10,9 @@ use super::dto::HOME_VISIT_LIMIT_M;
 use super::dto::{
     AreaView, FacilityView, Health, NearestResponse, NearestResult, Origin, SourceView, kind_counts,
 };
-use super::params::Params;
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, Params};
 use super::problem::Problem;
-use crate::atlas::FacilityFilter;
+use crate::atlas::{FacilityFilter, StockCriteria, now_unix};
 use crate::model::{Area, Facility};
 use crate::spatial::NearestQuery;
 
@@ -26,9 +26,10 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
 }
 
 /// The nearest facilities to a point, by geodesic distance on the WGS84 ellipsoid (Karney), with the
-/// kind and capability filters applied inside the search (so `k` results are returned whenever `k`
-/// matching facilities exist). `within_home_visit_limit` marks home-care-support providers within the
-/// 16 km insured home-visit limit.
+/// kind, capability, opioid-stock and pharmacy-service filters applied inside the search (so `k`
+/// results are returned whenever `k` matching facilities exist). `within_home_visit_limit` marks
+/// home-care-support providers within the 16 km insured home-visit limit. Pharmacies carry their
+/// registered `stock` (products in stock or orderable, services, freshness).
 #[utoipa::path(
     get,
     path = "/api/nearest",
@@ -37,7 +38,8 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
         ("lat" = f64, Query, description = "Latitude of the patient's home, -90..90"),
         ("lon" = f64, Query, description = "Longitude, -180..180"),
         ("kind" = Option<String>, Query, description = "hospital, clinic, dental, pharmacy, visiting_nurse, salon, peer_support"),
-        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required: home_care_support, home_palliative_enhanced, palliative_ward, palliative_consult, palliative_outpatient, home_cancer_care, cancer_pain, backup_bed, cancer_hub"),
+        ("needs" = Option<String>, Query, description = NEEDS_DOC),
+        ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("k" = Option<usize>, Query, description = "Number of results, 1..100 (default 5)"),
         ("max_km" = Option<f64>, Query, description = "Only within this distance (km), 0..20000"),
     ),
@@ -50,19 +52,27 @@ pub async fn nearest(
     State(state): State<AppState>,
     Query(pairs): Pairs,
 ) -> Result<Json<NearestResponse>, Problem> {
-    let params = Params::new(pairs, &["lat", "lon", "kind", "needs", "k", "max_km"])?;
+    let params = Params::new(pairs, &["lat", "lon", "kind", "needs", "include_stale", "k", "max_km"])?;
     let lat = params.f64_in("lat", -90.0, 90.0)?;
     let lon = params.f64_in("lon", -180.0, 180.0)?;
+    let providers = params.providers()?;
     let query = NearestQuery {
         lat,
         lon,
-        kind: params.kind("kind")?,
-        needs: params.needs("needs")?,
+        kind: providers.kind,
+        needs: providers.needs.capabilities,
         k: params.usize_in("k", 1, 100, 5)?,
         max_m: params.optional_f64_in("max_km", 0.0, 20_000.0)?.map(|km| km * 1000.0),
     };
+    let now = now_unix();
+    let criteria =
+        StockCriteria { needs: &providers.needs, include_stale: providers.include_stale, now_unix: now };
     let atlas = state.atlas.load();
-    let results = atlas.nearest(&query).into_iter().map(|(f, d)| NearestResult::new(f, d)).collect();
+    let results = atlas
+        .nearest_stocked(&query, &criteria)
+        .into_iter()
+        .map(|(f, d)| NearestResult::new(f, d).with_stock(atlas.stock_of(&f.id.0), now))
+        .collect();
     Ok(Json(NearestResponse { origin: Origin { lat, lon }, home_visit_limit_m: HOME_VISIT_LIMIT_M, results }))
 }
 
@@ -120,7 +130,8 @@ pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
     tag = "registry",
     params(
         ("kind" = Option<String>, Query, description = "Facility kind"),
-        ("needs" = Option<String>, Query, description = "Comma-separated capabilities, all required"),
+        ("needs" = Option<String>, Query, description = NEEDS_DOC),
+        ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("area" = Option<String>, Query, description = "Secondary medical area code, e.g. 4312"),
         ("bbox" = Option<String>, Query, description = "min_lon,min_lat,max_lon,max_lat"),
     ),
@@ -130,7 +141,7 @@ pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
     )
 )]
 pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &["kind", "needs", "area", "bbox"])?;
+    let params = Params::new(pairs, &["kind", "needs", "include_stale", "area", "bbox"])?;
     let atlas = state.atlas.load();
     let area = params.string("area").map(str::to_owned);
     if let Some(code) = &area
@@ -139,9 +150,11 @@ pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> R
         let codes: Vec<&str> = atlas.areas().iter().map(|a| a.code.as_str()).collect();
         return Err(Problem::invalid_parameter("area", format!("unknown area '{code}'"), codes.join(", ")));
     }
+    let providers = params.providers()?;
     let filter = FacilityFilter {
-        kind: params.kind("kind")?,
-        needs: params.needs("needs")?,
+        kind: providers.kind,
+        needs: providers.needs,
+        include_stale: providers.include_stale,
         area,
         bbox: params.bbox("bbox")?,
     };

@@ -7,6 +7,8 @@ pub mod dto;
 mod handlers;
 mod params;
 pub mod problem;
+pub mod rate_limit;
+pub mod stock;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,14 +24,22 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use std::sync::Arc;
+
 use crate::atlas::SharedAtlas;
+use crate::writer::StockWriter;
 use problem::Problem;
+use rate_limit::RateLimiter;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     /// The current snapshot.
     pub atlas: SharedAtlas,
+    /// The single writer of pharmacy stock, which publishes to `atlas`.
+    pub writer: Arc<StockWriter>,
+    /// Stock writes per token.
+    pub rate_limit: Arc<RateLimiter>,
 }
 
 #[derive(OpenApi)]
@@ -39,13 +49,30 @@ pub struct AppState {
         description = "Regional palliative-care resources (地域緩和ケア資源) of a Japanese prefecture: registry, nearest providers with the 16 km home-visit rule, secondary medical areas. Distances are geodesic on the WGS84 ellipsoid (Karney's algorithm). Errors are application/problem+json (RFC 9457) naming the parameter and its allowed values.",
         license(name = "MIT OR Apache-2.0")
     ),
+    modifiers(&BearerToken),
     tags(
         (name = "registry", description = "Facilities, nearest search and areas"),
         (name = "analysis", description = "Coverage and accessibility by secondary medical area"),
+        (name = "stock", description = "Medical opioid stock and services registered by pharmacies"),
         (name = "meta", description = "Health, credits and this document")
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme the stock endpoints refer to (pharmacy tokens issued by
+/// `kanwamap token issue`).
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// Builds the router: the API, its OpenAPI document, and the web page from `web_dir` at `/`.
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
@@ -60,6 +87,9 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(coverage::coverage))
         .routes(routes!(analysis::gaps))
         .routes(routes!(analysis::access))
+        .routes(routes!(stock::opioids))
+        .routes(routes!(stock::get_stock, stock::put_stock))
+        .routes(routes!(stock::audit))
         .split_for_parts();
     openapi.paths.paths.insert(
         "/api/openapi.json".into(),

@@ -5,7 +5,14 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use super::problem::Problem;
-use crate::model::{Capability, CapabilitySet, FacilityKind};
+use crate::analysis::coverage::ProviderSet;
+use crate::model::{FacilityKind, Needs, OpioidCatalogue, PharmacyService};
+
+/// OpenAPI description of a `needs` parameter.
+pub const NEEDS_DOC: &str = "Comma-separated, all required: capabilities (home_care_support, home_palliative_enhanced, palliative_ward, palliative_consult, palliative_outpatient, home_cancer_care, cancer_pain, backup_bed, cancer_hub), pharmacy services (sterile_compounding, open_24h, home_visits, narcotics_licence) and opioids in stock (opioid:<ingredient> or opioid:<ingredient>_<form>, see /api/opioids); services and opioids imply kind=pharmacy";
+
+/// OpenAPI description of `include_stale`.
+pub const INCLUDE_STALE_DOC: &str = "Count stock entries not updated for 30 days as in stock (default false: stale entries are shown but not counted)";
 
 /// The query string of one request, checked against the parameters an endpoint accepts.
 #[derive(Debug)]
@@ -101,18 +108,45 @@ impl Params {
             .transpose()
     }
 
-    /// A comma-separated list of capabilities, all required.
-    pub fn needs(&self, name: &str) -> Result<CapabilitySet, Problem> {
-        let Some(raw) = self.raw(name) else { return Ok(CapabilitySet::EMPTY) };
-        raw.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                Capability::from_str(s).map_err(|e| {
-                    Problem::invalid_parameter(name, e.to_string(), crate::model::allowed_capabilities())
-                })
-            })
-            .collect()
+    /// A comma-separated list of needs, all required: capabilities, pharmacy services and
+    /// `opioid:<ingredient>[_<form>]` products in stock.
+    pub fn needs(&self, name: &str) -> Result<Needs, Problem> {
+        let Some(raw) = self.raw(name) else { return Ok(Needs::default()) };
+        Needs::parse(raw, OpioidCatalogue::builtin()).map_err(|detail| {
+            Problem::invalid_parameter(
+                name,
+                detail,
+                format!(
+                    "capabilities ({}), pharmacy services ({}), opioid:<ingredient>[_<form>] (see /api/opioids)",
+                    crate::model::allowed_capabilities(),
+                    PharmacyService::ALL.map(PharmacyService::as_str).join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The provider set of a request: `kind`, `needs` and `include_stale`. Stock and service needs
+    /// only pharmacies can meet, so they imply `kind=pharmacy` and conflict with any other kind.
+    pub fn providers(&self) -> Result<ProviderSet, Problem> {
+        let mut kind = self.kind("kind")?;
+        let needs = self.needs("needs")?;
+        if needs.concerns_stock() {
+            match kind {
+                None => kind = Some(FacilityKind::Pharmacy),
+                Some(FacilityKind::Pharmacy) => {}
+                Some(other) => {
+                    return Err(Problem::invalid_parameter(
+                        "needs",
+                        format!(
+                            "opioid stock and pharmacy services are registered by pharmacies only, not by kind={}",
+                            other.as_str()
+                        ),
+                        "kind=pharmacy (or no kind) with opioid:… or service needs",
+                    ));
+                }
+            }
+        }
+        Ok(ProviderSet { kind, needs, include_stale: self.bool("include_stale")? })
     }
 
     /// An optional string.
@@ -157,6 +191,7 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Capability;
 
     fn params(q: &[(&str, &str)], allowed: &[&str]) -> Result<Params, Problem> {
         Params::new(q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), allowed)
@@ -192,9 +227,27 @@ mod tests {
         )
         .unwrap();
         assert!(p.kind("kind").unwrap_err().allowed.unwrap().contains("visiting_nurse"));
-        let needs = p.needs("needs").unwrap();
+        let needs = p.needs("needs").unwrap().capabilities;
         assert!(needs.contains(Capability::HomeCareSupport) && needs.contains(Capability::CancerPain));
         assert_eq!(p.needs("bad").unwrap_err().parameter.as_deref(), Some("bad"));
+    }
+
+    #[test]
+    fn stock_needs_imply_pharmacies() {
+        let allowed = ["kind", "needs", "include_stale"];
+        let p =
+            params(&[("needs", "opioid:fentanyl_patch_3day,open_24h"), ("include_stale", "true")], &allowed)
+                .unwrap();
+        let set = p.providers().unwrap();
+        assert_eq!(set.kind, Some(FacilityKind::Pharmacy));
+        assert!(set.include_stale && set.concerns_stock());
+        let p = params(&[("needs", "opioid:fentanyl"), ("kind", "clinic")], &allowed).unwrap();
+        assert_eq!(p.providers().unwrap_err().parameter.as_deref(), Some("needs"));
+        let p = params(&[("needs", "opioid:codeine")], &allowed).unwrap();
+        let err = p.providers().unwrap_err();
+        assert!(err.detail.contains("codeine") && err.allowed.unwrap().contains("/api/opioids"));
+        let p = params(&[("needs", "home_care_support")], &allowed).unwrap();
+        assert_eq!(p.providers().unwrap().kind, None);
     }
 
     #[test]

@@ -52,6 +52,41 @@ impl Problem {
 }
 
 impl Problem {
+    /// A problem with a status and a title of its own.
+    pub fn status(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
+        Problem {
+            problem_type: "about:blank",
+            title,
+            status,
+            detail: detail.into(),
+            parameter: None,
+            allowed: None,
+        }
+    }
+
+    /// A 422 about one field of a request body, e.g. `items[2].product`.
+    pub fn invalid_field(
+        field: impl Into<String>,
+        detail: impl Into<String>,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Problem {
+            problem_type: "about:blank",
+            title: "Invalid request body",
+            status: 422,
+            detail: detail.into(),
+            parameter: Some(field.into()),
+            allowed: Some(allowed.into()),
+        }
+    }
+
+    /// The response with an extra header (`WWW-Authenticate`, `Retry-After`).
+    pub fn with_header(self, name: header::HeaderName, value: HeaderValue) -> Response {
+        let mut response = self.into_response();
+        response.headers_mut().insert(name, value);
+        response
+    }
+
     /// A 500: something failed that the request could not cause.
     pub fn internal(detail: impl Into<String>) -> Self {
         Problem {

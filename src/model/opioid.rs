@@ -58,6 +58,8 @@ pub struct OpioidCatalogue {
     pub ingredients: BTreeMap<String, Label>,
     /// Forms by id.
     pub forms: BTreeMap<String, Label>,
+    /// Pharmacy services by id (the ids of [`PharmacyService`]).
+    pub services: BTreeMap<String, Label>,
 }
 
 /// A catalogue file that does not hang together.
@@ -99,7 +101,12 @@ impl OpioidCatalogue {
                 aliases: p.aliases,
             });
         }
-        Ok(OpioidCatalogue { products, ingredients: file.ingredients, forms: file.forms })
+        Ok(OpioidCatalogue {
+            products,
+            ingredients: file.ingredients,
+            forms: file.forms,
+            services: file.services,
+        })
     }
 
     /// The catalogue compiled into the binary.

@@ -153,6 +153,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown, no flush) and waits for it to be gone.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -175,5 +183,60 @@ pub fn http_get(url: &str) -> (u16, String, String) {
             .to_owned();
         let body = response.text().await.unwrap_or_default();
         (status, content_type, body)
+    })
+}
+
+/// A private copy of the Kumamoto database for a test that writes.
+pub fn kumamoto_db_copy(dir: &Path) -> PathBuf {
+    let db = dir.join("kumamoto.sqlite");
+    std::fs::copy(kumamoto_db(), &db).expect("copy the Kumamoto database");
+    db
+}
+
+/// Issues a pharmacy token with the real CLI and returns the secret it printed.
+pub fn issue_token(db: &Path, facility: &str) -> String {
+    let (ok, stdout, stderr) =
+        run(&["token", "issue", "--facility", facility, "--db", db.to_str().expect("utf-8 path")]);
+    assert!(ok, "token issue failed: {stderr}");
+    stdout.trim().to_owned()
+}
+
+/// An HTTP answer: status, headers (lower-case names), body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", self.body))
+    }
+}
+
+/// One request with an optional bearer token and body, on a throwaway runtime. Connection errors
+/// come back as Err (the crash test expects them).
+pub fn http(method: &str, url: &str, bearer: Option<&str>, body: Option<String>) -> Result<Answer, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = client.request(method, url).timeout(Duration::from_secs(30));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        Ok(Answer { status, headers, body })
     })
 }
