@@ -142,7 +142,10 @@ const map = new maplibregl.Map({
   maxZoom: 17,
   // Lets the browser tests read pixels back; the cost is negligible at this size.
   canvasContextAttributes: { preserveDrawingBuffer: true },
-  attributionControl: { compact: false },
+  // Compact: the full credits are always visible in the panel's credits box.
+  attributionControl: { compact: true },
+  // No symbol fade: a redraw shows the same picture at once (and the tests compare pixels).
+  fadeDuration: 0,
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
@@ -195,11 +198,13 @@ function starImage() {
   return { image: ctx.getImageData(0, 0, px, px), ratio };
 }
 
-map.on('styleimagemissing', (event) => {
-  const match = /^cluster:([a-z_]+):(\d+)$/.exec(event.id);
-  if (!match || map.hasImage(event.id)) return;
+// Cluster badges are drawn on demand: MapLibre asks the resolver for an image id it has not seen
+// and waits for it (a 'styleimagemissing' listener would be too late for the current tile).
+map.setMissingStyleImageResolver((id) => {
+  const match = /^cluster:([a-z_]+):(\d+)$/.exec(id);
+  if (!match || map.hasImage(id)) return;
   const { image, ratio } = clusterImage(match[1], Number(match[2]));
-  map.addImage(event.id, image, { pixelRatio: ratio });
+  map.addImage(id, image, { pixelRatio: ratio });
 });
 
 const notCluster = ['!=', ['get', 'cluster'], true];
@@ -808,8 +813,19 @@ async function start() {
   wireMapEvents();
   if (areasTile?.bounds) {
     const [w, s, e, n] = areasTile.bounds;
-    map.fitBounds([[w, s], [e, n]], { padding: 16, animate: false });
+    // Keep the prefecture clear of the legend on the right.
+    const legend = document.getElementById('legend').offsetWidth || 0;
+    map.fitBounds([[w, s], [e, n]], {
+      padding: { top: 16, bottom: 24, left: 16, right: Math.min(legend + 24, map.getContainer().clientWidth / 3) },
+      animate: false,
+    });
   }
+  // Start with the attribution folded: the same credits are listed in the panel.
+  map.once('idle', () => {
+    const attribution = document.querySelector('.maplibregl-ctrl-attrib');
+    attribution?.classList.remove('maplibregl-compact-show');
+    attribution?.removeAttribute('open');
+  });
   loadCoverage();
   await addBasemap(config);
 }
