@@ -482,6 +482,11 @@ function productLabel(id) {
   return getLang() === 'ja' ? product.label_ja : product.label_en;
 }
 
+function serviceLabel(id) {
+  const service = state.catalogue?.services?.find((s) => s.id === id);
+  return service ? (service[getLang()] ?? service.ja) : t(`service.${id}`);
+}
+
 function stockBlock(stock) {
   if (stock === undefined) return null; // the server has no stock API
   if (stock === null) return el('div', { class: 'stock none' }, t('stock.none'));
@@ -500,10 +505,11 @@ function stockBlock(stock) {
       stock.stale ? el('span', { class: 'badge stale-badge' }, t('stock.stale')) : null,
     ),
     list(stock.in_stock, 'in-stock', t('stock.inStock')),
+    list(stock.stale_in_stock, 'stale-stock', t('stock.staleInStock')),
     list(stock.orderable, 'orderable', t('stock.orderable')),
     stock.services?.length
       ? el('div', { class: 'stock-line' }, el('span', { class: 'stock-label' }, t('stock.services')),
-        ...stock.services.map((s) => el('span', { class: 'chip service' }, t(`service.${s}`))))
+        ...stock.services.map((s) => el('span', { class: 'chip service' }, serviceLabel(s))))
       : null,
   );
 }

@@ -248,3 +248,78 @@ describe('web map', () => {
   });
 });
 
+
+describe('pharmacy page', () => {
+  test('a pharmacy signs in with its token, updates its stock, and the change persists and shows on the map', async () => {
+    const pharmacies = await getJson(server.base, '/api/facilities?kind=pharmacy');
+    const pharmacy = pharmacies.features[0];
+    const token = execFileSync(server.bin, ['token', 'issue', '--facility', pharmacy.id, '--db', server.db, '--label', 'browser test'], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    }).match(/kwm_[0-9a-f]{64}/)?.[0];
+    assert.ok(token, 'token issue printed a token');
+
+    const page = await browser.context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.base}/pharmacy.html`);
+    await page.evaluate(() => window.kanwamapPharmacy.ready);
+    assert.equal(await page.locator('h1 span').textContent(), '薬局の在庫登録（医療用麻薬）');
+    await page.fill('#facility-id', pharmacy.id);
+    await page.fill('#token', token);
+    await page.click('#sign-in');
+    await page.locator('#editor').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#who').textContent(), new RegExp(pharmacy.id));
+    assert.equal(await page.locator('#last-updated').textContent(), 'まだ登録されていません');
+
+    // A few clicks: fentanyl 3-day patch in stock, sustained-release morphine orderable in 2 days, open 24 h.
+    await page.locator('[data-product="fentanyl_patch_3day"] label.in_stock').click();
+    await page.locator('[data-product="morphine_sr"] label.orderable').click();
+    await page.fill('input[name="days-morphine_sr"]', '2');
+    await page.check('input[name="service-open_24h"]');
+    await page.click('#save');
+    await page.locator('#message.ok', { hasText: '保存しました' }).waitFor();
+    await page.screenshot({ path: screenshotPath('pharmacy-saved.png'), fullPage: true });
+
+    // The server has it, and a reload (token kept in sessionStorage) shows it.
+    const stock = await getJson(server.base, `/api/pharmacies/${pharmacy.id}/stock`);
+    const byProduct = Object.fromEntries(stock.items.map((i) => [i.product, i]));
+    assert.equal(byProduct.fentanyl_patch_3day.status, 'in_stock');
+    assert.equal(byProduct.morphine_sr.status, 'orderable');
+    assert.equal(byProduct.morphine_sr.orderable_days, 2);
+    assert.equal(stock.services.open_24h, true);
+    await page.reload();
+    await page.evaluate(() => window.kanwamapPharmacy.ready);
+    await page.locator('#editor').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('input[name="status-fentanyl_patch_3day"][value="in_stock"]').isChecked());
+    assert.ok(await page.locator('input[name="status-morphine_sr"][value="orderable"]').isChecked());
+    assert.equal(await page.inputValue('input[name="days-morphine_sr"]'), '2');
+    assert.ok(await page.locator('input[name="service-open_24h"]').isChecked());
+    assert.doesNotMatch(await page.locator('#last-updated').textContent(), /まだ/);
+
+    // A problem+json error is shown: an orderable product with an impossible number of days.
+    await page.fill('input[name="days-morphine_sr"]', '-1');
+    await page.click('#save');
+    const failure = page.locator('#message.fail');
+    await failure.waitFor();
+    assert.match(await failure.textContent(), /morphine_sr|orderable_days|items/);
+    errors.splice(0, errors.length, ...errors.filter((e) => !/status of 4(00|22)/.test(e)));
+    assert.deepEqual(errors, []);
+    await page.close();
+
+    // The map's nearest panel shows the stock badge of that pharmacy when filtering by fentanyl.
+    const { page: map, errors: mapErrors } = await openMap();
+    const [lon, lat] = pharmacy.geometry.coordinates;
+    await map.evaluate(([la, lo]) => window.kanwamap.setHome(la, lo), [lat, lon]);
+    await map.locator('#product-filter').selectOption('opioid:fentanyl');
+    const first = map.locator('section[data-role="pharmacy"] li.result').first();
+    await map.waitForFunction((id) => document.querySelector('section[data-role="pharmacy"]')?.dataset.query.includes('opioid')
+      && document.querySelector('section[data-role="pharmacy"] li.result')?.dataset.id === id, pharmacy.id);
+    assert.equal(await map.locator('section[data-role="pharmacy"]').getAttribute('data-query'), 'kind=pharmacy&k=3&needs=opioid%3Afentanyl');
+    assert.match(await first.locator('.stock .chip.in-stock').first().textContent(), /フェンタニル/);
+    assert.match(await first.locator('.stock .fresh').textContent(), /^更新 \d{4}-\d{2}-\d{2}$/);
+    assert.equal(await first.locator('.stale-badge').count(), 0);
+    await first.scrollIntoViewIfNeeded();
+    await map.screenshot({ path: screenshotPath('map-pharmacy-stock.png') });
+    assert.deepEqual(mapErrors, []);
+    await map.close();
+  });
+});
