@@ -700,10 +700,22 @@ function barChart(areas) {
   return svg;
 }
 
+/** The choropleth's colour for a share: the same linear ramp MapLibre interpolates. */
 function rampColour(share) {
-  let colour = COVERED_RAMP[1];
-  for (let i = 0; i < COVERED_RAMP.length; i += 2) if (share >= COVERED_RAMP[i]) colour = COVERED_RAMP[i + 1];
-  return colour;
+  const stops = [];
+  for (let i = 0; i < COVERED_RAMP.length; i += 2) stops.push([COVERED_RAMP[i], COVERED_RAMP[i + 1]]);
+  if (share <= stops[0][0]) return stops[0][1];
+  const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  for (let i = 1; i < stops.length; i += 1) {
+    const [x1, c1] = stops[i];
+    if (share <= x1) {
+      const [x0, c0] = stops[i - 1];
+      const f = (share - x0) / (x1 - x0);
+      const [a, b] = [rgb(c0), rgb(c1)];
+      return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(',')})`;
+    }
+  }
+  return stops[stops.length - 1][1];
 }
 
 // ---- credits ---------------------------------------------------------------------------------
