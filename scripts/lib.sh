@@ -116,8 +116,10 @@ install_web_dependencies() {
 		touch "$web/node_modules"
 	fi
 	# The page loads MapLibre from web/vendor/ (copied from node_modules by `npm run vendor`, which
-	# `npm ci` runs too): rebuild it when it is missing or older than the installed packages.
-	if [ ! -f "$web/vendor/versions.json" ] || [ "$web/node_modules" -nt "$web/vendor/versions.json" ]; then
+	# `npm ci` runs too): copy again when it is missing or older than the pinned versions.
+	local pinned=$web/package.json
+	[ ! -f "$web/package-lock.json" ] || pinned=$web/package-lock.json
+	if [ ! -f "$web/vendor/versions.json" ] || [ "$pinned" -nt "$web/vendor/versions.json" ]; then
 		log "copying the web page's libraries into web/vendor"
 		(cd "$web" && npm run --silent vendor)
 	fi
