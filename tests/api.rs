@@ -73,7 +73,7 @@ mod health_and_docs {
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
-        assert_eq!(params, ["lat", "lon", "kind", "needs", "k", "max_km"]);
+        assert_eq!(params, ["lat", "lon", "kind", "needs", "include_stale", "k", "max_km"]);
     }
 
     #[test]
