@@ -99,7 +99,8 @@ cargo_target_dir() {
 }
 
 # Installs the web page's npm dependencies (MapLibre GL JS; nothing is loaded from a CDN) when
-# web/package.json exists and node_modules is missing or older than the lock file.
+# web/package.json exists and node_modules is missing or older than the lock file, and fills
+# web/vendor/, the folder the page loads them from.
 install_web_dependencies() {
 	local web=$KANWAMAP_REPO/web
 	[ -f "$web/package.json" ] || return 0
@@ -113,5 +114,13 @@ install_web_dependencies() {
 			(cd "$web" && npm install --no-audit --no-fund)
 		fi
 		touch "$web/node_modules"
+	fi
+	# The page loads MapLibre from web/vendor/ (copied from node_modules by `npm run vendor`, which
+	# `npm ci` runs too): copy again when it is missing or older than the pinned versions.
+	local pinned=$web/package.json
+	[ ! -f "$web/package-lock.json" ] || pinned=$web/package-lock.json
+	if [ ! -f "$web/vendor/versions.json" ] || [ "$pinned" -nt "$web/vendor/versions.json" ]; then
+		log "copying the web page's libraries into web/vendor"
+		(cd "$web" && npm run --silent vendor)
 	fi
 }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use kanwamap::analysis::coverage::{CoverageParams, ProviderSet};
+use kanwamap::api::config::{Basemap, GSI_PALE_URL, WebConfig};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
 use kanwamap::api::rate_limit::RateLimiter;
 use kanwamap::atlas::{Atlas, SharedAtlas};
@@ -58,6 +59,13 @@ enum Command {
         /// Directory of the web page served at `/`.
         #[arg(long)]
         web_dir: Option<PathBuf>,
+        /// Raster base map of the web page: an XYZ tile URL template with {z}, {x}, {y}, or `none`
+        /// (default: 地理院タイル 淡色地図, the GSI pale map). The page leaves it out when unreachable.
+        #[arg(long, env = "KANWAMAP_BASEMAP_URL")]
+        basemap_url: Option<String>,
+        /// Credit shown with a --basemap-url (HTML; the GSI map's own credit is built in).
+        #[arg(long, env = "KANWAMAP_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
         /// Stock writes allowed per pharmacy token and minute (bursts up to the same number); 0 = no limit.
         #[arg(long, env = "KANWAMAP_STOCK_WRITES_PER_MINUTE", default_value_t = 60)]
         stock_writes_per_minute: u32,
@@ -166,8 +174,8 @@ fn main() -> Result<()> {
         Command::Import { data_dir, prefecture, db, manifest, report } => {
             import(data_dir, prefecture, db, manifest, report)
         }
-        Command::Serve { db, addr, web_dir, stock_writes_per_minute } => {
-            serve(db, addr, web_dir, stock_writes_per_minute)
+        Command::Serve { db, addr, web_dir, basemap_url, basemap_attribution, stock_writes_per_minute } => {
+            serve(db, addr, web_dir, web_config(basemap_url, basemap_attribution)?, stock_writes_per_minute)
         }
         Command::Token { action } => token(action),
         Command::Coverage { db, kind, needs, radius_km, min_providers, csv } => {
@@ -238,10 +246,35 @@ fn load_atlas(db: &Path) -> Result<Atlas> {
     Ok(kanwamap::writer::load_snapshot(&store)?)
 }
 
+/// The page's configuration from the serve flags: `none` switches the base map off; a URL must be
+/// an http(s) or same-origin (`/...`) XYZ template, so a typo fails at start-up, not in the browser.
+fn web_config(url: Option<String>, attribution: Option<String>) -> Result<WebConfig> {
+    let basemap = match url.as_deref().map(str::trim) {
+        None | Some("") => Some(Basemap::gsi_pale()),
+        Some(none) if none.eq_ignore_ascii_case("none") => None,
+        Some(url) => {
+            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
+                bail!("--basemap-url must start with http://, https:// or / (or be `none`): {url}");
+            }
+            if !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+                bail!("--basemap-url must contain {{z}}, {{x}} and {{y}}: {url}");
+            }
+            let attribution = match attribution {
+                Some(a) => a,
+                None if url == GSI_PALE_URL => Basemap::gsi_pale().attribution,
+                None => String::new(),
+            };
+            Some(Basemap { url: url.to_owned(), attribution })
+        }
+    };
+    Ok(WebConfig { basemap })
+}
+
 fn serve(
     db: PathBuf,
     addr: SocketAddr,
     web_dir: Option<PathBuf>,
+    web_config: WebConfig,
     stock_writes_per_minute: u32,
 ) -> Result<()> {
     let atlas = load_atlas(&db)?;
@@ -261,7 +294,7 @@ fn serve(
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         tokio::spawn(watch_database(writer));
-        kanwamap::api::serve(addr, state, web_dir).await
+        kanwamap::api::serve(addr, state, web_dir, web_config).await
     })?;
     Ok(())
 }

@@ -62,6 +62,7 @@ mod health_and_docs {
             "/api/facilities/{id}",
             "/api/areas",
             "/api/sources",
+            "/api/config",
             "/api/openapi.json",
             "/api/opioids",
             "/api/pharmacies/{id}/stock",
@@ -88,6 +89,32 @@ mod health_and_docs {
         assert!(attributions.iter().any(|a| a.contains("医療情報ネット")), "{attributions:?}");
         assert!(attributions.iter().any(|a| a.contains("国土数値情報")), "{attributions:?}");
         assert!(attributions.iter().any(|a| a.contains("Geolonia")), "{attributions:?}");
+    }
+
+    #[test]
+    fn config_names_the_basemap_and_serve_flags_change_it() {
+        let config = server().json("/api/config");
+        if std::env::var_os("KANWAMAP_BASEMAP_URL").is_none() {
+            assert_eq!(config["basemap"]["url"], "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png");
+            assert!(config["basemap"]["attribution"].as_str().unwrap().contains("地理院タイル"));
+        }
+        let off = Server::start_with(common::kumamoto_db(), &["--basemap-url", "none"]);
+        assert!(off.json("/api/config")["basemap"].is_null());
+        let custom = Server::start_with(
+            common::kumamoto_db(),
+            &["--basemap-url", "http://tiles.local/{z}/{x}/{y}.png", "--basemap-attribution", "local"],
+        );
+        let config = custom.json("/api/config");
+        assert_eq!(config["basemap"]["url"], "http://tiles.local/{z}/{x}/{y}.png");
+        assert_eq!(config["basemap"]["attribution"], "local");
+        let (ok, _, stderr) = common::run(&[
+            "serve",
+            "--db",
+            common::kumamoto_db().to_str().unwrap(),
+            "--basemap-url",
+            "tiles.local/{z}/{x}.png",
+        ]);
+        assert!(!ok && stderr.contains("--basemap-url"), "{stderr}");
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
 
 mod analysis;
+pub mod config;
 pub mod coverage;
 pub mod dto;
 mod handlers;
@@ -89,6 +90,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(handlers::facility))
         .routes(routes!(handlers::areas))
         .routes(routes!(handlers::sources))
+        .routes(routes!(config::config))
         .routes(routes!(coverage::coverage))
         .routes(routes!(analysis::gaps))
         .routes(routes!(analysis::access))
@@ -133,11 +135,17 @@ async fn api_not_found(uri: Uri) -> impl IntoResponse {
     Problem::not_found(format!("no such endpoint: {}", uri.path())).into_response()
 }
 
-/// Serves until the process is stopped. Logs the bound address (useful with port 0).
-pub async fn serve(addr: SocketAddr, state: AppState, web_dir: Option<PathBuf>) -> std::io::Result<()> {
+/// Serves until the process is stopped. Logs the bound address (useful with port 0). `web_config`
+/// is what `GET /api/config` tells the page (the raster base map).
+pub async fn serve(
+    addr: SocketAddr,
+    state: AppState,
+    web_dir: Option<PathBuf>,
+    web_config: config::WebConfig,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tracing::info!("listening on http://{bound}");
     println!("listening on http://{bound}");
-    axum::serve(listener, router(state, web_dir)).await
+    axum::serve(listener, router(state, web_dir).layer(axum::Extension(web_config))).await
 }
