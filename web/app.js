@@ -4,6 +4,7 @@
 // Plain ES modules, no bundler; MapLibre GL JS is served from ./vendor (no CDN: the hospital
 // intranets this runs on have no internet).
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
+import { el } from './dom.js';
 import {
   applyI18n, bindLangToggle, formatDate, formatNumber, formatPercent, getLang, t,
 } from './i18n.js';
@@ -65,22 +66,6 @@ const state = {
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-/** Builds an element; children are nodes or strings (text, never HTML). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') node.className = value;
-    else if (name === 'dataset') Object.assign(node.dataset, value);
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 const svgEl = (tag, attrs = {}, text) => {
   const node = document.createElementNS('http://www.w3.org/2000/svg', tag);

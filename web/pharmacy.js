@@ -1,6 +1,7 @@
 // The pharmacy stock page (issue #5): a pharmacy signs in with the token issued to it
 // (`kanwamap token issue`), sees its registered stock of medical opioids (医療用麻薬) and services,
 // and replaces it with a PUT. The token stays in sessionStorage only (gone when the tab closes).
+import { el } from './dom.js';
 import {
   applyI18n, bindLangToggle, formatDate, getLang, t,
 } from './i18n.js';
@@ -15,21 +16,6 @@ const state = {
   message: null, // {kind: 'ok'|'fail', key, vars}
 };
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') node.className = value;
-    else if (name === 'dataset') Object.assign(node.dataset, value);
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
 
 function loadSession() {
   try {
