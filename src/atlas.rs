@@ -11,7 +11,11 @@ use crate::analysis::area_access::{
     AccessParams, AreaAccessibility, DemandMeasure, SupplyMeasure, area_accessibility,
 };
 use crate::analysis::coverage::{self, Coverage, CoverageParams, ProviderSet};
-use crate::model::{Area, Facility, FacilityKind, Municipality, Needs, OpioidCatalogue, PopulationCell};
+use crate::geocode::{Gazetteer, GeocodeMatch, TownPoint};
+use crate::model::{
+    Area, Facility, FacilityKind, LocationPrecision, Municipality, Needs, OpioidCatalogue, PopulationCell,
+    prefecture_name,
+};
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 use crate::store::stock::PharmacyStock;
 use crate::store::{Registry, SourceRecord};
@@ -75,6 +79,9 @@ struct RegistryPart {
     access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
     tile_source: OnceLock<TileSource>,
     tile_cache: TileCache,
+    towns: Vec<TownPoint>,
+    /// Built from `towns` and the municipalities on the first address query.
+    gazetteer: OnceLock<Option<Gazetteer>>,
 }
 
 /// The pharmacies' registrations (opioid stock and services) by facility position.
@@ -183,7 +190,7 @@ impl Atlas {
     /// Builds the snapshot (indexes, counts) from a registry loaded from the store, with no
     /// pharmacy registrations (see [`Atlas::with_stock`]).
     pub fn new(registry: Registry, version: i64) -> Self {
-        let Registry { facilities, areas, municipalities, sources, cells } = registry;
+        let Registry { facilities, areas, municipalities, sources, cells, towns } = registry;
         let index = FacilityIndex::new(facilities.iter().map(IndexedFacility::from).collect());
         let by_id = facilities.iter().enumerate().map(|(i, f)| (f.id.0.clone(), i)).collect();
         let mut counts_by_area: HashMap<String, [usize; FacilityKind::ALL.len()]> = HashMap::new();
@@ -206,6 +213,8 @@ impl Atlas {
             access_cache: Cache::new(),
             tile_source: OnceLock::new(),
             tile_cache: TileCache::new(DEFAULT_CACHE_BYTES),
+            towns,
+            gazetteer: OnceLock::new(),
         };
         Atlas::from_parts(Arc::new(base), Arc::new(StockBook::default()))
     }
@@ -448,6 +457,44 @@ impl Atlas {
         let bytes = crate::tiles::render::render(self, self.tile_source(), request);
         let (cache, key) = self.tile_cache_for(request);
         cache.insert(key, EncodedTile::new(bytes))
+    }
+
+    /// The gazetteer of the imported prefecture (its municipalities and 大字・町丁目 points), built on
+    /// first use; None when the registry has no municipalities.
+    pub fn gazetteer(&self) -> Option<&Gazetteer> {
+        self.base
+            .gazetteer
+            .get_or_init(|| {
+                let code = self.base.municipalities.first()?.code.get(..2)?;
+                let name = prefecture_name(code)?;
+                Some(Gazetteer::new(name, &self.base.municipalities, self.base.towns.clone()))
+            })
+            .as_ref()
+    }
+
+    /// Where an address is: its town (大字・町丁目) point, or its municipality's.
+    pub fn geocode(&self, address: &str) -> Option<GeocodeMatch> {
+        self.gazetteer()?.geocode(address)
+    }
+
+    /// Places whose name starts with what was typed, or that a whole address resolves to; best first.
+    pub fn geocode_candidates(&self, query: &str, limit: usize) -> Vec<GeocodeMatch> {
+        let Some(gazetteer) = self.gazetteer() else { return Vec::new() };
+        let mut found = gazetteer.candidates(query, limit);
+        // A whole address may resolve finer (a koaza point) than any name it starts: lead with it
+        // when it names a town; a municipality-only answer is a last resort.
+        if let Some(best) = gazetteer.geocode(query)
+            && !found.iter().any(|c| c.lat == best.lat && c.lon == best.lon)
+            && limit > 0
+        {
+            if best.precision == LocationPrecision::Town {
+                found.insert(0, best);
+                found.truncate(limit);
+            } else if found.is_empty() {
+                found.push(best);
+            }
+        }
+        found
     }
 
     /// Facilities per kind in an area (indexed by [`FacilityKind::index`]).

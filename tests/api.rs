@@ -65,6 +65,7 @@ mod health_and_docs {
             "/api/config",
             "/api/openapi.json",
             "/api/opioids",
+            "/api/geocode",
             "/api/pharmacies/{id}/stock",
             "/api/pharmacies/{id}/stock/audit",
         ] {

@@ -779,20 +779,88 @@ function wireControls() {
   });
   document.getElementById('tab-nearest').addEventListener('click', () => selectTab('nearest'));
   document.getElementById('tab-areas').addEventListener('click', () => selectTab('areas'));
-  document.getElementById('search').addEventListener('submit', (event) => {
+  const input = document.getElementById('search-input');
+  input.addEventListener('input', () => suggestSoon(input.value));
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') hideSuggestions();
+  });
+  document.getElementById('search').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const input = document.getElementById('search-input');
-    const point = parseLatLon(input.value);
+    hideSuggestions();
     const error = document.getElementById('nearest-error');
-    if (!point) {
+    const point = parseLatLon(input.value);
+    if (point) {
+      error.hidden = true;
+      setHome(point.lat, point.lon, { fly: true });
+      return;
+    }
+    // Not coordinates: an address, placed by /api/geocode at its town (大字・町丁目).
+    const found = input.value.trim() ? await geocode(input.value, 1) : [];
+    if (found.length === 0) {
       error.hidden = false;
-      error.textContent = t('search.invalid');
+      error.textContent = t(input.value.trim() ? 'search.notFound' : 'search.invalid');
       selectTab('nearest');
       return;
     }
     error.hidden = true;
-    setHome(point.lat, point.lon, { fly: true });
+    chooseCandidate(found[0]);
   });
+}
+
+// ---- address search: autocomplete over /api/geocode --------------------------------------------
+
+let suggestTimer = null;
+let suggestSeq = 0;
+
+async function geocode(text, limit) {
+  try {
+    const answer = await getJson(`/api/geocode?${query({ q: text.trim(), limit })}`);
+    return answer.candidates;
+  } catch {
+    return [];
+  }
+}
+
+/** Asks for suggestions once typing pauses; coordinates and one-letter inputs get none. */
+function suggestSoon(text) {
+  clearTimeout(suggestTimer);
+  if (parseLatLon(text) || text.trim().length < 2) {
+    hideSuggestions();
+    return;
+  }
+  suggestTimer = setTimeout(async () => {
+    const seq = ++suggestSeq;
+    const found = await geocode(text, 8);
+    if (seq === suggestSeq) showSuggestions(found);
+  }, 200);
+}
+
+function showSuggestions(candidates) {
+  const list = document.getElementById('search-suggestions');
+  list.replaceChildren(...candidates.map((c) => el('li', {
+    role: 'option',
+    class: 'suggestion',
+    onmousedown: (event) => {
+      event.preventDefault();
+      chooseCandidate(c);
+    },
+  }, c.normalized, ' ', el('small', {}, t(`precision.${c.precision}`)))));
+  list.hidden = candidates.length === 0;
+  document.getElementById('search-input').setAttribute('aria-expanded', String(!list.hidden));
+}
+
+function hideSuggestions() {
+  clearTimeout(suggestTimer);
+  suggestSeq += 1;
+  const list = document.getElementById('search-suggestions');
+  list.hidden = true;
+  document.getElementById('search-input').setAttribute('aria-expanded', 'false');
+}
+
+function chooseCandidate(c) {
+  hideSuggestions();
+  document.getElementById('search-input').value = c.normalized;
+  setHome(c.lat, c.lon, { fly: true });
 }
 
 async function start() {

@@ -4,6 +4,7 @@ mod analysis;
 pub mod config;
 pub mod coverage;
 pub mod dto;
+pub mod geocode;
 mod handlers;
 mod params;
 pub mod problem;
@@ -90,6 +91,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(handlers::facility))
         .routes(routes!(handlers::areas))
         .routes(routes!(handlers::sources))
+        .routes(routes!(geocode::geocode))
         .routes(routes!(config::config))
         .routes(routes!(coverage::coverage))
         .routes(routes!(analysis::gaps))

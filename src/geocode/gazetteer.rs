@@ -13,7 +13,7 @@ use crate::model::{LocationPrecision, Municipality};
 
 /// One representative point of a town, or of a 小字 (koaza: small section, a named part of a
 /// town) when `koaza` is set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TownPoint {
     /// Prefecture name, e.g. "熊本県".
     pub pref: String,

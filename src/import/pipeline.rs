@@ -15,7 +15,7 @@ use super::cells::{
 use super::join::{JoinCandidate, JoinIndex};
 use super::placement::{Extent, Placed, Placer, RowRef};
 use super::progress::Progress;
-use crate::geocode::{Gazetteer, read_town_points};
+use crate::geocode::{Gazetteer, TownPoint, read_town_points};
 use crate::ingest::area_population::read_area_population;
 use crate::ingest::kaigo::read_care_offices;
 use crate::ingest::kijun::read_kijun;
@@ -195,7 +195,9 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
         Some((spec, path)) => run.absorb(&path, read_town_points(&path, &spec.id)?),
         None => Vec::new(),
     };
-    let gazetteer = Gazetteer::new(pref_name, &municipalities, towns);
+    // The server geocodes typed addresses with the same gazetteer: keep this prefecture's points.
+    let towns: Vec<_> = towns.into_iter().filter(|t| t.pref == pref_name).collect();
+    let gazetteer = Gazetteer::new(pref_name, &municipalities, towns.clone());
     let placer = Placer::new(extent, &gazetteer, pref);
     let mut book = FacilityBook::default();
 
@@ -219,7 +221,7 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
     progress.step("population on the 500 m mesh");
     let (cells, areas) = run.read_population_cells(&municipalities, areas)?;
     progress.step("summary");
-    let outcome = run.finish(facilities, areas, municipalities, cells);
+    let outcome = run.finish(facilities, areas, municipalities, cells, towns);
     progress.finish();
     Ok(outcome)
 }
@@ -767,6 +769,7 @@ impl<'a> Run<'a> {
         areas: Vec<Area>,
         municipalities: Vec<Municipality>,
         cells: Vec<PopulationCell>,
+        towns: Vec<TownPoint>,
     ) -> ImportOutcome {
         for facility in &facilities {
             let summary =
@@ -795,7 +798,7 @@ impl<'a> Run<'a> {
         self.report.rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
         self.report.sources = self.stats;
         ImportOutcome {
-            registry: Registry { facilities, areas, municipalities, sources, cells },
+            registry: Registry { facilities, areas, municipalities, sources, cells, towns },
             report: self.report,
         }
     }

@@ -24,6 +24,7 @@ mod wkb;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use crate::geocode::TownPoint;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::{SourceSpec, SourceStats};
@@ -47,6 +48,8 @@ pub struct Registry {
     pub sources: Vec<SourceRecord>,
     /// Populated 500 m cells of the prefecture; loaded in code order.
     pub cells: Vec<PopulationCell>,
+    /// The prefecture's town points (大字・町丁目), for geocoding addresses; loaded in import order.
+    pub towns: Vec<TownPoint>,
 }
 
 /// The credit of one dataset as the application shows it, with what the import read from it.

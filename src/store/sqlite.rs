@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 use super::migrations::migrate;
 use super::wkb::{decode_multi_polygon, encode_multi_polygon};
 use super::{ImportRun, ImportRunInput, Registry, SourceRecord, Store, StoreError, format_rfc3339_utc};
+use crate::geocode::TownPoint;
 use crate::model::{
     Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, LocationPrecision,
     Municipality, PopulationCell, SourceRef,
@@ -121,7 +122,8 @@ impl Store for SqliteStore {
              DELETE FROM areas;
              DELETE FROM municipalities;
              DELETE FROM sources;
-             DELETE FROM population_cells;",
+             DELETE FROM population_cells;
+             DELETE FROM town_points;",
         )
         .map_err(sql("deleting the previous registry"))?;
         insert_sources(&tx, &registry.sources)?;
@@ -129,6 +131,7 @@ impl Store for SqliteStore {
         insert_areas(&tx, &registry.areas)?;
         insert_facilities(&tx, &registry.facilities)?;
         insert_cells(&tx, &registry.cells)?;
+        insert_towns(&tx, &registry.towns)?;
         let version: i64 = tx
             .query_row(
                 "UPDATE meta SET value = value + 1 WHERE key = 'registry_version' RETURNING value",
@@ -162,8 +165,9 @@ impl Store for SqliteStore {
         let areas = load_areas(&tx)?;
         let sources = load_sources(&tx)?;
         let cells = load_cells(&tx)?;
+        let towns = load_towns(&tx)?;
         tx.finish().map_err(sql("ending the read transaction"))?;
-        Ok(Registry { facilities, areas, municipalities, sources, cells })
+        Ok(Registry { facilities, areas, municipalities, sources, cells, towns })
     }
 
     fn last_import(&self) -> Result<Option<ImportRun>, StoreError> {
@@ -591,6 +595,40 @@ fn load_cells(tx: &Transaction<'_>) -> Result<Vec<PopulationCell>, StoreError> {
     Ok(cells)
 }
 
+fn insert_towns(tx: &Transaction<'_>, towns: &[TownPoint]) -> Result<(), StoreError> {
+    let mut insert = tx
+        .prepare(
+            "INSERT INTO town_points (pref, city, town, koaza, lat, lon) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(sql("preparing the town point insert"))?;
+    for t in towns {
+        insert.execute(params![t.pref, t.city, t.town, t.koaza, t.lat, t.lon]).map_err(|source| {
+            StoreError::Sqlite { what: format!("inserting town point {}{}", t.city, t.town), source }
+        })?;
+    }
+    Ok(())
+}
+
+fn load_towns(tx: &Transaction<'_>) -> Result<Vec<TownPoint>, StoreError> {
+    const TABLE: &str = "town_points";
+    let mut select = tx
+        .prepare("SELECT pref, city, town, koaza, lat, lon FROM town_points ORDER BY id")
+        .map_err(sql("preparing the town point query"))?;
+    let mut rows = select.query([]).map_err(sql("reading town points"))?;
+    let mut towns = Vec::new();
+    while let Some(row) = rows.next().map_err(sql("reading town points"))? {
+        towns.push(TownPoint {
+            pref: column(row, 0, TABLE)?,
+            city: column(row, 1, TABLE)?,
+            town: column(row, 2, TABLE)?,
+            koaza: column(row, 3, TABLE)?,
+            lat: column(row, 4, TABLE)?,
+            lon: column(row, 5, TABLE)?,
+        });
+    }
+    Ok(towns)
+}
+
 fn load_sources(tx: &Transaction<'_>) -> Result<Vec<SourceRecord>, StoreError> {
     const TABLE: &str = "sources";
     let mut sources = Vec::new();
@@ -797,6 +835,24 @@ mod tests {
                     area_code: None,
                 },
             ],
+            towns: vec![
+                TownPoint {
+                    pref: "熊本県".into(),
+                    city: "熊本市中央区".into(),
+                    town: "水前寺六丁目".into(),
+                    koaza: None,
+                    lat: 32.790_503,
+                    lon: 130.741_553,
+                },
+                TownPoint {
+                    pref: "熊本県".into(),
+                    city: "上益城郡山都町".into(),
+                    town: "三ケ".into(),
+                    koaza: Some("字上".into()),
+                    lat: 32.6753,
+                    lon: 130.912_379,
+                },
+            ],
         }
     }
 
@@ -824,6 +880,7 @@ mod tests {
             }],
             sources: vec![SourceRecord { id: "s".into(), ..SourceRecord::default() }],
             cells: vec![],
+            towns: vec![],
         }
     }
 
@@ -1214,7 +1271,14 @@ mod tests {
                 ..bare_facility(&format!("mhlw-{i:06}"))
             })
             .collect();
-        let registry = Registry { facilities, areas: vec![], municipalities, sources: vec![], cells: vec![] };
+        let registry = Registry {
+            facilities,
+            areas: vec![],
+            municipalities,
+            sources: vec![],
+            cells: vec![],
+            towns: vec![],
+        };
 
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("kanwamap.sqlite");

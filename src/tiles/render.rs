@@ -349,6 +349,7 @@ mod tests {
             }],
             sources: vec![],
             cells: vec![cell],
+            towns: vec![],
         };
         Atlas::new(registry, 1)
     }

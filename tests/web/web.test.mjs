@@ -177,6 +177,20 @@ describe('web map', () => {
     await page.waitForFunction(() => window.kanwamap.state.nearest?.origin.lat === 32.4586);
     await page.locator('#nearest-results section.role').first().waitFor();
     assert.equal(await page.locator('#nearest-origin').textContent(), '自宅の位置: 32.45860, 130.19300');
+
+    // An address: suggestions from /api/geocode as one types; choosing one puts the home at its town.
+    const address = '熊本市中央区水前寺6-18-1';
+    await page.fill('#search-input', '');
+    await page.locator('#search-input').pressSequentially(address);
+    const geo = await getJson(server.base, `/api/geocode?q=${encodeURIComponent(address)}&limit=8`);
+    assert.ok(geo.candidates.length > 0, 'the address is found');
+    const first = page.locator('#search-suggestions li').first();
+    await first.waitFor();
+    assert.ok((await first.textContent()).startsWith(geo.candidates[0].normalized));
+    await first.click();
+    await page.waitForFunction((lat) => window.kanwamap.state.nearest?.origin.lat === lat, geo.candidates[0].lat);
+    assert.equal(await page.locator('#search-input').inputValue(), geo.candidates[0].normalized);
+    assert.ok(await page.locator('#search-suggestions').isHidden());
     assert.deepEqual(errors, []);
     await page.close();
   });
