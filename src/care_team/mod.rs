@@ -435,3 +435,253 @@ fn gatherings<'a>(
         .collect();
     filled_or(role, candidates, || none_registered(role))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CapabilityEntry, FacilityId, Location, LocationPrecision};
+    use crate::store::Registry;
+    use crate::store::stock::{PharmacyServices, StockItem};
+
+    const HOME: (f64, f64) = (32.8, 130.7);
+    /// 2025-06-12T03:00:00Z, a Thursday noon in Tokyo.
+    const NOW: i64 = 1_749_697_200;
+
+    /// A facility `north_km` (about) north of HOME.
+    fn facility(id: &str, kind: FacilityKind, north_km: f64, capabilities: &[CapabilityEntry]) -> Facility {
+        Facility {
+            id: FacilityId(id.into()),
+            kind,
+            name: format!("施設{id}"),
+            name_kana: None,
+            address: None,
+            municipality_code: None,
+            area_code: None,
+            location: Location::new(HOME.0 + north_km / 110.9, HOME.1, LocationPrecision::Exact),
+            phone: None,
+            url: None,
+            beds: None,
+            schedule: None,
+            capabilities: capabilities.to_vec(),
+            sources: vec![],
+        }
+    }
+
+    fn atlas(mut facilities: Vec<Facility>) -> Atlas {
+        facilities.sort_by(|a, b| a.id.cmp(&b.id));
+        Atlas::new(
+            Registry { facilities, areas: vec![], municipalities: vec![], sources: vec![], cells: vec![] },
+            1,
+        )
+    }
+
+    fn request(needs: &str) -> CareTeamRequest {
+        CareTeamRequest {
+            lat: HOME.0,
+            lon: HOME.1,
+            needs: Needs::parse(needs, OpioidCatalogue::builtin()).unwrap(),
+            include_stale: false,
+            k: 3,
+            now_unix: NOW,
+        }
+    }
+
+    fn ids<'a>(result: &RoleResult<'a>) -> Vec<&'a str> {
+        result.candidates.iter().map(|c| c.facility.id.as_str()).collect()
+    }
+
+    fn home_care() -> CapabilityEntry {
+        CapabilityEntry::bare(Capability::HomeCareSupport)
+    }
+
+    mod home_care_clinic {
+        use super::*;
+
+        #[test]
+        fn only_within_sixteen_km_and_only_practices() {
+            let a = atlas(vec![
+                facility("a", FacilityKind::Clinic, 11.0, &[home_care()]),
+                facility("b", FacilityKind::Hospital, 15.9, &[home_care()]),
+                facility("c", FacilityKind::Clinic, 16.2, &[home_care()]),
+                facility("d", FacilityKind::Clinic, 1.0, &[]),
+                facility("e", FacilityKind::VisitingNurse, 1.0, &[home_care()]),
+            ]);
+            let r = fill_role(&a, &request(""), Role::HomeCareClinic);
+            assert_eq!(r.status, RoleStatus::Filled);
+            assert_eq!(ids(&r), ["a", "b"]);
+            assert!(r.candidates.iter().all(|c| c.distance_m <= HOME_VISIT_LIMIT_M));
+        }
+
+        #[test]
+        fn unfilled_names_the_nearest_beyond_the_limit() {
+            let a = atlas(vec![
+                facility("far", FacilityKind::Clinic, 22.0, &[home_care()]),
+                facility("farther", FacilityKind::Clinic, 40.0, &[home_care()]),
+            ]);
+            let r = fill_role(&a, &request(""), Role::HomeCareClinic);
+            assert_eq!(r.status, RoleStatus::Unfilled);
+            assert!(r.candidates.is_empty());
+            let reason = r.reason.unwrap();
+            assert!(reason.ja.contains("施設far") && reason.ja.contains("22.0km"), "{}", reason.ja);
+            assert!(reason.en.contains("施設far") && reason.en.contains("22.0 km"), "{}", reason.en);
+        }
+
+        #[test]
+        fn capability_needs_apply() {
+            let enhanced = CapabilityEntry::bare(Capability::HomePalliativeEnhanced);
+            let a = atlas(vec![
+                facility("plain", FacilityKind::Clinic, 1.0, &[home_care()]),
+                facility("strong", FacilityKind::Clinic, 5.0, &[home_care(), enhanced]),
+            ]);
+            let r = fill_role(&a, &request("home_palliative_enhanced"), Role::HomeCareClinic);
+            assert_eq!(ids(&r), ["strong"]);
+        }
+
+        #[test]
+        fn empty_registry() {
+            let empty = atlas(vec![]);
+            let r = fill_role(&empty, &request(""), Role::HomeCareClinic);
+            assert_eq!(r.status, RoleStatus::Unfilled);
+            assert!(r.reason.unwrap().en.contains("no home-care clinic"));
+        }
+    }
+
+    mod kinds {
+        use super::*;
+
+        #[test]
+        fn no_visiting_nurses_means_no_data_but_no_dentist_is_unfilled() {
+            let a = atlas(vec![facility("p", FacilityKind::Pharmacy, 1.0, &[])]);
+            let team = care_team(&a, &request(""));
+            assert_eq!(team.iter().map(|r| r.role).collect::<Vec<_>>(), Role::ALL);
+            assert_eq!(team[1].status, RoleStatus::NoData);
+            assert!(team[1].reason.as_ref().unwrap().ja.contains("介護サービス情報公表"));
+            assert_eq!(team[3].status, RoleStatus::Unfilled);
+            assert_eq!(team[2].status, RoleStatus::Filled);
+        }
+
+        #[test]
+        fn k_nearest_in_order() {
+            let a = atlas(
+                (1..=5)
+                    .map(|i| facility(&format!("n{i}"), FacilityKind::VisitingNurse, 6.0 - i as f64, &[]))
+                    .collect(),
+            );
+            let r = fill_role(&a, &request(""), Role::VisitingNurse);
+            assert_eq!(ids(&r), ["n5", "n4", "n3"]);
+            assert!(r.candidates.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+        }
+    }
+
+    mod pharmacy {
+        use super::*;
+
+        fn stock(id: &str, status: StockStatus) -> PharmacyStock {
+            PharmacyStock {
+                facility_id: id.into(),
+                items: vec![StockItem {
+                    product: "oxycodone_sr".into(),
+                    status,
+                    orderable_days: None,
+                    updated_unix: NOW - 86_400,
+                }],
+                services: PharmacyServices::default(),
+                updated_unix: Some(NOW - 86_400),
+            }
+        }
+
+        fn pharmacies() -> Atlas {
+            atlas(vec![
+                facility("near", FacilityKind::Pharmacy, 1.0, &[]),
+                facility("mid", FacilityKind::Pharmacy, 3.0, &[]),
+                facility("far", FacilityKind::Pharmacy, 9.0, &[]),
+            ])
+        }
+
+        #[test]
+        fn stock_first_then_orderable_then_unfilled() {
+            let base = pharmacies();
+            let a = base.with_stock(
+                vec![stock("mid", StockStatus::Orderable), stock("far", StockStatus::InStock)],
+                1,
+            );
+            let r = fill_role(&a, &request("opioid:oxycodone_sr"), Role::Pharmacy);
+            assert_eq!(ids(&r), ["far"]);
+            assert_eq!(r.candidates[0].stock_match, Some(StockMatch::InStock));
+            assert!(r.reason.is_none());
+
+            let a = base.with_stock(vec![stock("mid", StockStatus::Orderable)], 2);
+            let r = fill_role(&a, &request("opioid:oxycodone"), Role::Pharmacy);
+            assert_eq!((r.status, ids(&r)), (RoleStatus::Filled, vec!["mid"]));
+            assert_eq!(r.candidates[0].stock_match, Some(StockMatch::Orderable));
+            assert!(r.reason.unwrap().en.contains("opioid:oxycodone"));
+
+            let a = base.with_stock(vec![stock("mid", StockStatus::None)], 3);
+            let r = fill_role(&a, &request("opioid:oxycodone_sr"), Role::Pharmacy);
+            assert_eq!(r.status, RoleStatus::Unfilled);
+            assert!(r.reason.unwrap().ja.contains("opioid:oxycodone_sr"));
+        }
+
+        #[test]
+        fn services_must_be_stated_even_for_orderable() {
+            let a = pharmacies().with_stock(vec![stock("mid", StockStatus::Orderable)], 1);
+            let r = fill_role(&a, &request("opioid:oxycodone_sr,sterile_compounding"), Role::Pharmacy);
+            assert_eq!(r.status, RoleStatus::Unfilled);
+        }
+
+        #[test]
+        fn without_needs_the_nearest() {
+            let a = pharmacies();
+            let r = fill_role(&a, &request(""), Role::Pharmacy);
+            assert_eq!(ids(&r), ["near", "mid", "far"]);
+            assert!(r.candidates.iter().all(|c| c.stock_match.is_none()));
+        }
+    }
+
+    mod palliative_ward {
+        use super::*;
+
+        fn ward(beds: Option<u32>) -> CapabilityEntry {
+            CapabilityEntry { ward_beds: beds, ..CapabilityEntry::bare(Capability::PalliativeWard) }
+        }
+
+        #[test]
+        fn wards_with_beds_first_then_marked_ones() {
+            let a = atlas(vec![
+                facility("unfiled", FacilityKind::Hospital, 1.0, &[ward(None)]),
+                facility("zero", FacilityKind::Hospital, 2.0, &[ward(Some(0))]),
+                facility("beds", FacilityKind::Hospital, 30.0, &[ward(Some(20))]),
+                facility("none", FacilityKind::Hospital, 0.5, &[]),
+            ]);
+            let r = fill_role(&a, &request(""), Role::PalliativeWard);
+            assert_eq!(ids(&r), ["beds", "unfiled", "zero"]);
+            let filed: Vec<_> = r.candidates.iter().map(|c| c.ward_beds_filed).collect();
+            assert_eq!(filed, [Some(true), Some(false), Some(false)]);
+            assert!(r.reason.is_none());
+        }
+
+        #[test]
+        fn only_unfiled_wards_are_shown_with_a_note() {
+            let a = atlas(vec![facility("unfiled", FacilityKind::Hospital, 1.0, &[ward(None)])]);
+            let r = fill_role(&a, &request(""), Role::PalliativeWard);
+            assert_eq!(r.status, RoleStatus::Filled);
+            assert!(r.reason.is_some());
+        }
+    }
+
+    mod gatherings {
+        use super::*;
+
+        #[test]
+        fn next_session_from_the_schedule_or_none() {
+            let mut room = facility("room", FacilityKind::PeerSupport, 1.0, &[]);
+            room.schedule = Some("毎月第2火曜日 11:00-13:00".into());
+            let a = atlas(vec![room, facility("bare", FacilityKind::PeerSupport, 2.0, &[])]);
+            let r = fill_role(&a, &request(""), Role::PeerSupport);
+            let next = r.candidates[0].next_session.clone().unwrap().unwrap();
+            assert_eq!(next.day.to_string(), "2025-07-08");
+            assert_eq!(r.candidates[1].next_session, Some(None));
+            assert_eq!(fill_role(&a, &request(""), Role::CancerSalon).status, RoleStatus::Unfilled);
+        }
+    }
+}
