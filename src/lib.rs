@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod api;
 pub mod atlas;
+pub mod care_team;
 pub mod geocode;
 pub mod import;
 pub mod ingest;

@@ -58,6 +58,7 @@ mod health_and_docs {
         for path in [
             "/healthz",
             "/api/nearest",
+            "/api/care-team",
             "/api/facilities",
             "/api/facilities/{id}",
             "/api/areas",

@@ -1,6 +1,7 @@
 //! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
 
 mod analysis;
+pub mod care_team;
 pub mod config;
 pub mod coverage;
 pub mod dto;
@@ -87,6 +88,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(handlers::healthz))
         .routes(routes!(handlers::nearest))
+        .routes(routes!(care_team::care_team))
         .routes(routes!(handlers::facilities))
         .routes(routes!(handlers::facility))
         .routes(routes!(handlers::areas))
