@@ -258,6 +258,27 @@ mod parameters {
         problem("/api/care-team?lat=32.8&lon=130.7&include_stale=maybe", "include_stale");
         let doc = server().json("/api/openapi.json");
         assert!(doc["paths"]["/api/care-team"]["get"].is_object());
+        // An address instead of coordinates, not both; an address nobody can place.
+        problem("/api/care-team?lat=32.8&lon=130.7&address=%E6%B0%B4%E4%BF%A3%E5%B8%82", "address");
+        problem("/api/care-team?address=%E7%A6%8F%E5%B2%A1%E5%B8%82%E5%8D%9A%E5%A4%9A%E5%8C%BA", "address");
+    }
+
+    /// An address gives the same team as the point it is placed at (the town's point).
+    #[test]
+    fn an_address_is_placed_at_its_town() {
+        // 熊本市中央区水前寺6-18-1, URL-encoded.
+        let address =
+            "%E7%86%8A%E6%9C%AC%E5%B8%82%E4%B8%AD%E5%A4%AE%E5%8C%BA%E6%B0%B4%E5%89%8D%E5%AF%BA6-18-1";
+        let by_address = server().json(&format!("/api/care-team?address={address}"));
+        let placed = &by_address["geocoded"];
+        assert_eq!(placed["precision"], "town");
+        assert_eq!(placed["town"], "水前寺六丁目");
+        let geocoded = server().json(&format!("/api/geocode?q={address}&limit=1"));
+        assert_eq!(placed["lat"], geocoded["candidates"][0]["lat"]);
+        let (lat, lon) = (placed["lat"].as_f64().unwrap(), placed["lon"].as_f64().unwrap());
+        let by_point = team(lat, lon, "");
+        assert_eq!(by_address["roles"], by_point["roles"]);
+        assert_eq!(status(role(&by_address, "home_care_clinic")), "filled");
     }
 }
 

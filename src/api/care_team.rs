@@ -7,8 +7,10 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::dto::{HOME_VISIT_LIMIT_M, NearestResult, Origin};
+use super::geocode::GeocodeCandidate;
 use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, Params};
 use super::problem::Problem;
+use crate::atlas::Atlas;
 use crate::atlas::now_unix;
 use crate::care_team::schedule::{Day, TimeRange, WEEKDAYS_JA};
 use crate::care_team::{Candidate, CareTeamRequest, RoleResult, care_team as build_team};
@@ -68,6 +70,9 @@ pub struct RoleView {
 pub struct CareTeamResponse {
     /// The home.
     pub origin: Origin,
+    /// Where `address` was placed (town or municipality precision); absent for lat/lon requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geocoded: Option<GeocodeCandidate>,
     /// The insured home-visit limit applied to the home-care clinic, metres.
     pub home_visit_limit_m: f64,
     /// The needs applied, normalised.
@@ -108,11 +113,27 @@ fn role_view(r: &RoleResult, atlas: &crate::atlas::Atlas, now: i64) -> RoleView 
     }
 }
 
-/// The home of a request. TODO(lead, geocoding): when `Atlas::geocode` exists, accept `address=`
-/// here (add "address" to the allowed parameters of [`care_team`]) and resolve it to (lat, lon)
-/// when lat/lon are absent; this is the single place that reads the origin.
-fn origin(params: &Params) -> Result<(f64, f64), Problem> {
-    Ok((params.f64_in("lat", -90.0, 90.0)?, params.f64_in("lon", -180.0, 180.0)?))
+/// The home of a request: `lat`/`lon`, or an `address` placed by the gazetteer (with the place
+/// it was placed at, so the planner sees how precise the home is).
+fn origin(params: &Params, atlas: &Atlas) -> Result<(f64, f64, Option<GeocodeCandidate>), Problem> {
+    let Some(address) = params.string("address") else {
+        return Ok((params.f64_in("lat", -90.0, 90.0)?, params.f64_in("lon", -180.0, 180.0)?, None));
+    };
+    if params.string("lat").is_some() || params.string("lon").is_some() {
+        return Err(Problem::invalid_parameter(
+            "address",
+            "give either address or lat and lon, not both",
+            "address=<住所> or lat=&lon=",
+        ));
+    }
+    let found = atlas.geocode(address).ok_or_else(|| {
+        Problem::invalid_parameter(
+            "address",
+            format!("no place found for the address '{address}'"),
+            "an address of the imported prefecture, e.g. 熊本市中央区水前寺6-18-1 (see /api/geocode)",
+        )
+    })?;
+    Ok((found.lat, found.lon, Some(GeocodeCandidate::from(found))))
 }
 
 /// A home palliative care team for a patient's home: for each role (home-care clinic within the
@@ -126,8 +147,9 @@ fn origin(params: &Params) -> Result<(f64, f64), Problem> {
     path = "/api/care-team",
     tag = "registry",
     params(
-        ("lat" = f64, Query, description = "Latitude of the patient's home, -90..90"),
-        ("lon" = f64, Query, description = "Longitude, -180..180"),
+        ("lat" = Option<f64>, Query, description = "Latitude of the patient's home, -90..90 (or give address)"),
+        ("lon" = Option<f64>, Query, description = "Longitude, -180..180"),
+        ("address" = Option<String>, Query, description = "The home's address instead of lat/lon, placed at its town (大字・町丁目)"),
         ("needs" = Option<String>, Query, description = NEEDS_DOC),
         ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("k" = Option<usize>, Query, description = "Candidates per role, 1..10 (default 3)"),
@@ -141,8 +163,9 @@ pub async fn care_team(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<CareTeamResponse>, Problem> {
-    let params = Params::new(pairs, &["lat", "lon", "needs", "include_stale", "k"])?;
-    let (lat, lon) = origin(&params)?;
+    let params = Params::new(pairs, &["lat", "lon", "address", "needs", "include_stale", "k"])?;
+    let atlas = state.atlas.load();
+    let (lat, lon, geocoded) = origin(&params, &atlas)?;
     let now = now_unix();
     let request = CareTeamRequest {
         lat,
@@ -152,10 +175,10 @@ pub async fn care_team(
         k: params.usize_in("k", 1, 10, 3)?,
         now_unix: now,
     };
-    let atlas = state.atlas.load();
     let roles = build_team(&atlas, &request).iter().map(|r| role_view(r, &atlas, now)).collect();
     Ok(Json(CareTeamResponse {
         origin: Origin { lat, lon },
+        geocoded,
         home_visit_limit_m: HOME_VISIT_LIMIT_M,
         needs: request.needs.to_strings(),
         today: Day::tokyo(now).0.to_string(),
