@@ -349,3 +349,37 @@ mod stock {
         );
     }
 }
+
+/// Without the 介護サービス情報公表 file the visiting-nurse role says there is no data, rather
+/// than that no station exists; the other roles are unaffected.
+#[test]
+fn without_the_visiting_nurse_file_the_role_has_no_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for entry in std::fs::read_dir(common::data_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "07_care_services" {
+            std::os::unix::fs::symlink(entry.path(), data.join(entry.file_name())).unwrap();
+        }
+    }
+    let db = dir.path().join("k.db");
+    let (ok, _, stderr) = common::run(&[
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--prefecture",
+        "43",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(ok, "import without visiting nurses: {stderr}");
+    let s = Server::start_with(&db, &[]);
+    let (lat, lon) = PLACES[0];
+    let team = s.json(&format!("/api/care-team?lat={lat}&lon={lon}"));
+    let nurses = role(&team, "visiting_nurse");
+    assert_eq!(status(nurses), "no_data", "{nurses}");
+    assert!(nurses["candidates"].as_array().unwrap().is_empty());
+    assert!(nurses["reason_ja"].as_str().unwrap().contains("介護サービス情報公表"), "{nurses}");
+    assert_eq!(status(role(&team, "home_care_clinic")), "filled");
+}

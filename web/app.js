@@ -575,8 +575,10 @@ function renderNearest() {
   const container = document.getElementById('nearest-results');
   const origin = document.getElementById('nearest-origin');
   const hint = document.getElementById('nearest-hint');
+  const teamLink = document.getElementById('team-link');
   if (!state.nearest) {
     origin.hidden = true;
+    teamLink.hidden = true;
     hint.hidden = false;
     container.replaceChildren();
     return;
@@ -585,6 +587,9 @@ function renderNearest() {
   hint.hidden = true;
   origin.hidden = false;
   origin.textContent = t('nearest.origin', { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+  // The same home as a printable care-team sheet for the discharge conference.
+  teamLink.href = `./care-team.html?${query({ lat, lon })}`;
+  teamLink.hidden = false;
   container.replaceChildren(...state.nearest.roles.map(({ role, query: q, response, error }) => {
     const results = response?.results ?? [];
     const first = results[0];

@@ -470,7 +470,14 @@ mod tests {
     fn atlas(mut facilities: Vec<Facility>) -> Atlas {
         facilities.sort_by(|a, b| a.id.cmp(&b.id));
         Atlas::new(
-            Registry { facilities, areas: vec![], municipalities: vec![], sources: vec![], cells: vec![] },
+            Registry {
+                facilities,
+                areas: vec![],
+                municipalities: vec![],
+                sources: vec![],
+                cells: vec![],
+                towns: vec![],
+            },
             1,
         )
     }

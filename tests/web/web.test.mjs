@@ -342,3 +342,48 @@ describe('pharmacy page', () => {
     await map.close();
   });
 });
+
+describe('care-team sheet', () => {
+  test('lists every role as /api/care-team answers, switches language and prints on A4', async () => {
+    const page = await browser.context.newPage();
+    const errors = collectErrors(page);
+    await page.addInitScript(() => localStorage.removeItem('kanwamap.lang'));
+    const where = 'lat=32.8031&lon=130.7079&needs=opioid:oxycodone_sr';
+    await page.goto(`${server.base}/care-team.html?${where}`);
+    await page.waitForFunction(() => document.body.dataset.loaded === 'true');
+    const api = await getJson(server.base, `/api/care-team?${where}`);
+    const shown = await page.$$eval('#team-roles section.team-role', (sections) => sections.map((s) => ({
+      role: s.dataset.role,
+      status: s.dataset.status,
+      ids: [...s.querySelectorAll('tbody tr')].map((tr) => tr.dataset.id),
+      reason: s.querySelector('.team-reason')?.textContent ?? null,
+    })));
+    assert.deepEqual(shown.map((s) => s.role), api.roles.map((r) => r.role));
+    for (const [s, r] of shown.map((x, i) => [x, api.roles[i]])) {
+      assert.equal(s.status, r.status, s.role);
+      assert.deepEqual(s.ids, r.candidates.map((c) => c.id), s.role);
+      assert.equal(s.reason, r.reason_ja ?? null, s.role);
+    }
+    assert.equal(await page.locator('.sheet-title').textContent(), '在宅緩和ケア チーム候補（退院前カンファレンス資料）');
+    await page.screenshot({ path: screenshotPath('care-team.png'), fullPage: true });
+    // English: the page's own strings and the reasons switch.
+    await page.click('#lang-toggle');
+    assert.equal(await page.locator('.sheet-title').textContent(), 'Home palliative care team candidates (discharge conference)');
+    const unfilled = api.roles.find((r) => r.reason_en);
+    if (unfilled) {
+      assert.equal(await page.locator(`section[data-role="${unfilled.role}"] .team-reason`).textContent(), unfilled.reason_en);
+    }
+    // The printed sheet: an A4 PDF.
+    const pdf = await page.pdf({ format: 'A4', path: screenshotPath('care-team.pdf') });
+    assert.equal(pdf.subarray(0, 4).toString(), '%PDF');
+    assert.ok(pdf.length > 20_000, `${pdf.length} bytes`);
+    // An address instead of coordinates, typed into the form.
+    await page.click('#lang-toggle');
+    await page.fill('#team-where', '熊本市中央区水前寺6-18-1');
+    await page.click('#team-form button[type=submit]');
+    await page.waitForFunction(() => window.kanwamapTeam.state.team?.geocoded?.town === '水前寺六丁目');
+    assert.match(await page.locator('#team-meta').textContent(), /水前寺六丁目/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
