@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod join;
+pub mod names;
 mod pipeline;
 pub mod placement;
 mod progress;
