@@ -322,6 +322,13 @@ pub fn normalize_facility_name(s: &str) -> String {
     if fallback.is_empty() { compact_key(&text) } else { fallback }
 }
 
+/// The name as written, entity and all, with only widths, spaces, brackets and character variants
+/// unified: tells apart facilities whose [`normalize_facility_name`] keys are equal because only their
+/// operators differ (`独立行政法人国立病院機構高知病院` and `高知病院`).
+pub(crate) fn literal_name_key(s: &str) -> String {
+    compact_key(&prepare(s))
+}
+
 /// NFKC, variant characters, dashes and small ケ unified, bracketed forms expanded, notes removed,
 /// whitespace collapsed to single ASCII spaces, `〇〇市立市民病院` written `〇〇市民病院`.
 fn prepare(s: &str) -> String {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::cells::{
     AreaMeshPopulation, MeshFile, MeshLayout, MeshScope, UnassignedReason, build_population_cells,
 };
-use super::join::{JoinCandidate, JoinIndex};
+use super::join::{JoinCandidate, JoinIndex, JoinQuery};
 use super::placement::{Extent, Placed, Placer, RowRef};
 use super::progress::Progress;
 use crate::geocode::{Gazetteer, TownPoint, read_town_points};
@@ -383,6 +383,7 @@ impl<'a> Run<'a> {
                 name: f.name.clone(),
                 municipality_code: f.municipality_code.clone(),
                 address: f.address.clone(),
+                kind: Some(f.kind),
             })
             .collect();
         let index = JoinIndex::new(candidates);
@@ -396,7 +397,7 @@ impl<'a> Run<'a> {
             kijun
                 .iter()
                 .zip(&municipalities)
-                .map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
+                .map(|(f, m)| JoinQuery::new(&f.name, m.as_deref(), Some(&f.address))),
         );
         for ((facility, municipality), found) in kijun.into_iter().zip(municipalities).zip(matches) {
             let capabilities = facility.capabilities();
