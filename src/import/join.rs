@@ -212,6 +212,13 @@ fn distinctive_parts(name: &str) -> Vec<String> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
+/// Whether two normalised names may be one facility's: equal, one containing the other, or sharing a
+/// name token (see `shares_name_token`). Used with other evidence (same phone, same address), never
+/// alone.
+pub(crate) fn names_similar(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a == b || contains_either(a, b) || shares_name_token(a, b))
+}
+
 /// Whether one name contains the other, the shorter having at least [`MIN_CONTAINED_CHARS`] characters.
 fn contains_either(a: &str, b: &str) -> bool {
     let (short, long) = if a.chars().count() <= b.chars().count() { (a, b) } else { (b, a) };

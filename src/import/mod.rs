@@ -3,13 +3,13 @@
 
 pub mod cells;
 pub mod join;
+pub mod kijun_join;
 pub mod names;
 mod pipeline;
 pub mod placement;
 mod progress;
 mod report;
 
-pub use pipeline::{
-    ImportError, ImportOptions, ImportOutcome, ImportReport, KijunSummary, KindSummary, run_import,
-};
+pub use kijun_join::{JoinEntry, JoinOutcome, KijunSummary};
+pub use pipeline::{ImportError, ImportOptions, ImportOutcome, ImportReport, KindSummary, run_import};
 pub use report::{summary_text, write_rejections_csv};
