@@ -12,4 +12,4 @@ mod report;
 
 pub use kijun_join::{JoinEntry, JoinOutcome, KijunSummary};
 pub use pipeline::{ImportError, ImportOptions, ImportOutcome, ImportReport, KindSummary, run_import};
-pub use report::{summary_text, write_rejections_csv};
+pub use report::{summary_text, write_join_csv, write_rejections_csv};
