@@ -679,7 +679,7 @@ fn strip_trailing_entity(rest: &str) -> String {
         for (found, _) in head.match_indices(ending) {
             let end = found + ending.len();
             let tail = head[end..].trim_start();
-            if longest_prefix(tail, FORMS).is_some() || longest_prefix(tail, PUBLIC_FORMS).is_some() {
+            if !tail.is_empty() && is_entity_segment(tail) {
                 cut = cut.min(end);
             }
         }
@@ -760,6 +760,7 @@ mod tests {
                 format!("{form}　{corporate}{name}"),
                 format!("{name}　{form}{corporate}"),
                 format!("{name} {form} {corporate}"),
+                format!("{name}{form}{corporate}"),
                 format!("{name}（{form}{corporate}）"),
                 format!("{name}({form}　{corporate})"),
             ]
@@ -905,8 +906,10 @@ mod tests {
                     let written = format!("{org}{sep}青葉中央病院");
                     assert_eq!(n(&written), "青葉中央病院", "{written}");
                 }
-                let behind = format!("青葉中央病院　{org}");
-                assert_eq!(n(&behind), "青葉中央病院", "{behind}");
+                for sep in ["", "　", " "] {
+                    let behind = format!("青葉中央病院{sep}{org}");
+                    assert_eq!(n(&behind), "青葉中央病院", "{behind}");
+                }
             }
         }
 

@@ -318,8 +318,14 @@ mod tests {
         fn the_code_is_read_only_without_a_name() {
             assert_eq!(filing_kind("", "支援病３"), FilingKind::Hospital, "full-width digits");
             assert_eq!(filing_kind("", "緩１"), FilingKind::Hospital);
-            assert_eq!(filing_kind("", "支援診2"), FilingKind::Clinic);
-            assert_eq!(filing_kind("", "診緩診"), FilingKind::Clinic);
+            for code in ["緩２", "緩診", "在後病", "一般入院", "療養入院", "精神入院", "地包ケア１"]
+            {
+                assert_eq!(filing_kind("", code), FilingKind::Hospital, "{code}");
+            }
+            for code in ["支援診1", "支援診2", "支援診３", "診緩診", "診入院", "時間外１", "地包加"]
+            {
+                assert_eq!(filing_kind("", code), FilingKind::Clinic, "{code}");
+            }
             assert_eq!(filing_kind("", "がん疼"), FilingKind::Neutral);
             assert_eq!(
                 filing_kind("医療ＤＸ推進体制整備加算", "支援病１"),
