@@ -4,9 +4,11 @@
 //!
 //! The two sources write names differently: one has the legal entity (`医療法人　朝日野会　朝日野総合病院`),
 //! the other only the facility (`朝日野総合病院`); national organisations appear with and without their
-//! 独立行政法人 form. [`normalize_facility_name`] removes these differences; [`JoinIndex::find`] then
-//! matches within a municipality and refuses to guess: an ambiguous name gives no match, because a
-//! wrong match (a clinic drawn at another clinic's place) is worse than a missing one.
+//! 独立行政法人 form. [`normalize_facility_name`] (in [`super::names`]) removes these differences;
+//! [`JoinIndex::find_query`] then matches within a municipality, never onto a candidate of the other
+//! kind when the query's kind is known, and refuses to guess: an ambiguous name gives no match,
+//! because a wrong match (a clinic drawn at another clinic's place) is worse than a missing one.
+//! [`JoinIndex::explain`] says why a given candidate was not matched.
 
 use std::collections::{HashMap, HashSet};
 
