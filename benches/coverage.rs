@@ -33,7 +33,7 @@ fn home_care() -> CoverageParams {
 fn kumamoto(c: &mut Criterion) {
     let options = ImportOptions {
         data_dir: data_dir(),
-        pref_code: "43".into(),
+        prefectures: vec!["43".into()],
         manifest: Manifest::builtin(),
         progress: false,
     };
@@ -99,6 +99,7 @@ fn national(c: &mut Criterion) {
                 address: None,
                 municipality_code: None,
                 area_code: Some(format!("A{:03}", i % 339)),
+                pref_code: String::new(),
                 location: Location::new(lat, lon, LocationPrecision::Exact),
                 phone: None,
                 url: None,

@@ -21,7 +21,7 @@ use common::{Rng, data_dir, hospital_anchors, scale};
 fn kumamoto_atlas() -> Atlas {
     let options = ImportOptions {
         data_dir: data_dir(),
-        pref_code: "43".into(),
+        prefectures: vec!["43".into()],
         manifest: Manifest::builtin(),
         progress: false,
     };

@@ -15,8 +15,12 @@ use kanwamap::store::{ImportRunInput, SqliteStore, Store};
 
 fn store(c: &mut Criterion) {
     let data_dir = data_dir();
-    let options =
-        ImportOptions { data_dir, pref_code: "43".into(), manifest: Manifest::builtin(), progress: false };
+    let options = ImportOptions {
+        data_dir,
+        prefectures: vec!["43".into()],
+        manifest: Manifest::builtin(),
+        progress: false,
+    };
     c.bench_function("import/kumamoto (read, geocode, join; no write)", |b| {
         b.iter(|| black_box(run_import(&options).expect("import")))
     });

@@ -22,7 +22,7 @@ use common::data_dir;
 fn tiles(c: &mut Criterion) {
     let options = ImportOptions {
         data_dir: data_dir(),
-        pref_code: "43".into(),
+        prefectures: vec!["43".into()],
         manifest: Manifest::builtin(),
         progress: false,
     };

@@ -13,9 +13,11 @@ use kanwamap::api::config::{Basemap, GSI_PALE_URL, WebConfig};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
 use kanwamap::api::rate_limit::RateLimiter;
 use kanwamap::atlas::{Atlas, SharedAtlas};
-use kanwamap::import::{ImportOptions, run_import, summary_text, write_join_csv, write_rejections_csv};
+use kanwamap::import::{
+    ImportOptions, guard, run_import, summary_text, write_join_csv, write_rejections_csv,
+};
 use kanwamap::ingest::Manifest;
-use kanwamap::model::{Capability, CapabilitySet, FacilityKind};
+use kanwamap::model::{Capability, CapabilitySet, FacilityKind, parse_prefecture_selection};
 use kanwamap::spatial::NearestQuery;
 use kanwamap::store::{SqliteStore, Store};
 use kanwamap::writer::{Refresh, StockWriter};
@@ -35,7 +37,8 @@ enum Command {
         /// The data directory (filled by scripts/fetch-data.sh).
         #[arg(long, env = "KANWAMAP_DATA_DIR")]
         data_dir: PathBuf,
-        /// 2-digit prefecture code (e.g. 43 for 熊本県).
+        /// The prefectures of the registry: a code (43 for 熊本県), a list (11,43) or `all`. One
+        /// registry holds them all; the import replaces the whole registry.
         #[arg(long, env = "KANWAMAP_PREFECTURE")]
         prefecture: String,
         /// The SQLite database to write.
@@ -47,6 +50,10 @@ enum Command {
         /// Where to write the rejected rows (CSV); default: next to the database.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Replace the registry even when the import holds fewer facilities (a prefecture left
+        /// out, a required source empty for a prefecture, a kind down by more than 10 %).
+        #[arg(long)]
+        allow_shrink: bool,
     },
     /// Serve the API and the web map.
     Serve {
@@ -171,8 +178,8 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Import { data_dir, prefecture, db, manifest, report } => {
-            import(data_dir, prefecture, db, manifest, report)
+        Command::Import { data_dir, prefecture, db, manifest, report, allow_shrink } => {
+            import(data_dir, prefecture, db, manifest, report, allow_shrink)
         }
         Command::Serve { db, addr, web_dir, basemap_url, basemap_attribution, stock_writes_per_minute } => {
             serve(db, addr, web_dir, web_config(basemap_url, basemap_attribution)?, stock_writes_per_minute)
@@ -202,16 +209,18 @@ fn import(
     db: PathBuf,
     manifest: Option<PathBuf>,
     report: Option<PathBuf>,
+    allow_shrink: bool,
 ) -> Result<()> {
     let manifest = match manifest {
         Some(path) => Manifest::load(&path)?,
         None => Manifest::builtin(),
     };
+    let prefectures = parse_prefecture_selection(&prefecture).context("--prefecture")?;
     let started_at = std::time::SystemTime::now();
     let options = ImportOptions {
         data_dir,
-        pref_code: prefecture.clone(),
-        manifest,
+        prefectures,
+        manifest: manifest.clone(),
         progress: std::io::stderr().is_terminal(),
     };
     let outcome = run_import(&options)?;
@@ -221,17 +230,30 @@ fn import(
     let join_path = join_report_path(&report_path);
     write_join_csv(&join_path, &outcome.report)
         .with_context(|| format!("writing the 施設基準 join report {}", join_path.display()))?;
+    print!("{}", summary_text(&outcome.report));
     let mut store = SqliteStore::open(&db)?;
+    if !allow_shrink {
+        let mut previous = store.registry_census()?;
+        if let Some(last) = store.last_import()? {
+            previous.source_rows = guard::source_rows_of(&last.summary);
+        }
+        guard::check_shrink(&previous, &outcome.census(), &manifest)?;
+    }
     let summary = outcome.report.summary_json();
     let finished_at = std::time::SystemTime::now();
-    let run = kanwamap::store::ImportRunInput { prefecture, started_at, finished_at, summary };
+    let run = kanwamap::store::ImportRunInput {
+        prefecture: outcome.report.prefecture.clone(),
+        started_at,
+        finished_at,
+        summary,
+    };
     let version = store.replace_registry(&outcome.registry, &run)?;
-    print!("{}", summary_text(&outcome.report));
     println!(
-        "\nwrote {} facilities, {} areas, {} municipalities to {} (registry version {version})",
+        "\nwrote {} facilities, {} areas, {} municipalities of {} prefecture(s) to {} (registry version {version})",
         outcome.registry.facilities.len(),
         outcome.registry.areas.len(),
         outcome.registry.municipalities.len(),
+        outcome.report.prefectures.len(),
         db.display()
     );
     println!("rejections ({}) written to {}", outcome.report.rejections.len(), report_path.display());

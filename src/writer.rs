@@ -121,6 +121,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: None,
+            pref_code: String::new(),
             location: Location::new(32.8, 130.7, LocationPrecision::Town),
             phone: None,
             url: None,

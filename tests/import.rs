@@ -251,7 +251,7 @@ mod bad_input {
             dir.path().join("x.sqlite").to_str().unwrap(),
         ]);
         assert!(!ok);
-        assert!(stderr.contains("unknown prefecture code '99'"), "{stderr}");
+        assert!(stderr.contains("'99' is not a prefecture"), "{stderr}");
     }
 
     #[test]

@@ -201,6 +201,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: Some("A".into()),
+            pref_code: String::new(),
             location: Location::new(lat, 130.5, LocationPrecision::Exact),
             phone: None,
             url: None,

@@ -364,6 +364,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: Some(area.into()),
+            pref_code: String::new(),
             location: Location::new(lat, lon, LocationPrecision::Exact),
             phone: None,
             url: None,

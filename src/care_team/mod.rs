@@ -457,6 +457,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: None,
+            pref_code: String::new(),
             location: Location::new(HOME.0 + north_km / 110.9, HOME.1, LocationPrecision::Exact),
             phone: None,
             url: None,

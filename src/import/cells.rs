@@ -332,6 +332,17 @@ pub enum UnassignedReason {
     NotInExtract,
 }
 
+impl UnassignedReason {
+    /// A short label for reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            UnassignedReason::Outside => "beyond 1 km of the prefecture",
+            UnassignedReason::Foreign { .. } => "in a neighbouring prefecture",
+            UnassignedReason::NotInExtract => "not listed by the prefecture extract",
+        }
+    }
+}
+
 /// A cell that was not assigned, with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnassignedCell {
@@ -540,10 +551,11 @@ pub fn missing_first_order_meshes(area: &MultiPolygon<f64>, present: &BTreeSet<u
 /// Treats an extract most of whose cells lie beyond reach of the prefecture as another
 /// prefecture's extract: its cells then go through the geometric rule like those of a whole-mesh
 /// file, and it decides no mesh (a Kumamoto extract must not veto Fukuoka's cells in 4930).
-/// Returns a problem line per extract so treated.
-fn demote_foreign_extracts(inputs: &mut [MeshInput], assigner: &CellAssigner) -> Vec<String> {
+/// Returns a problem line per extract so treated, and the positions of those extracts.
+fn demote_foreign_extracts(inputs: &mut [MeshInput], assigner: &CellAssigner) -> (Vec<String>, Vec<usize>) {
     let mut problems = Vec::new();
-    for input in inputs.iter_mut().filter(|i| i.scope == MeshScope::Prefecture) {
+    let mut demoted = Vec::new();
+    for (index, input) in inputs.iter_mut().enumerate().filter(|(_, i)| i.scope == MeshScope::Prefecture) {
         let reachable =
             input.records.iter().filter(|r| assigner.place(r.code, MeshScope::Prefecture).is_ok()).count();
         if reachable * 2 < input.records.len() {
@@ -554,9 +566,10 @@ fn demote_foreign_extracts(inputs: &mut [MeshInput], assigner: &CellAssigner) ->
             ));
             input.scope = MeshScope::FirstOrderMeshes;
             input.declared_meshes.clear();
+            demoted.push(index);
         }
     }
-    problems
+    (problems, demoted)
 }
 
 /// A mesh file to read.
@@ -664,13 +677,15 @@ pub fn build_from_inputs(
     other_prefectures: Option<&[MunicipalityBoundary]>,
 ) -> PopulationCellsBuilt {
     let mut inputs = inputs;
+    let assigner = CellAssigner::new(municipalities, other_prefectures);
+    let (demoted, foreign) = demote_foreign_extracts(&mut inputs, &assigner);
+    // Another prefecture's extract lists only that prefecture's cells: the 1st-order meshes it
+    // touches are not thereby present for this one (its cells still count where they fall here).
     let mut present_meshes = BTreeSet::new();
-    for input in &inputs {
+    for (_, input) in inputs.iter().enumerate().filter(|(i, _)| !foreign.contains(i)) {
         present_meshes.extend(input.declared_meshes.iter().copied());
         present_meshes.extend(input.records.iter().map(|r| r.code.first_order()));
     }
-    let assigner = CellAssigner::new(municipalities, other_prefectures);
-    let demoted = demote_foreign_extracts(&mut inputs, &assigner);
     let extracts = Extracts::of(&inputs);
     let whole_mesh_files = inputs.iter().any(|i| i.scope == MeshScope::FirstOrderMeshes);
     let records: Vec<MeshRecord> = inputs.into_iter().flat_map(|i| i.records).collect();
@@ -1252,6 +1267,28 @@ mod tests {
             assert_eq!(built.cells.len(), 1, "the whole-mesh cell is not vetoed, the border cell is foreign");
             assert_eq!(built.cells[0].code, at(32.55, 130.55).to_string());
             assert!(built.problems.iter().any(|p| p.contains("only 1 of 3 cells")), "{:?}", built.problems);
+        }
+
+        #[test]
+        fn a_foreign_extract_does_not_make_its_meshes_present() {
+            // The neighbour's extract lists cells of 1st-order mesh 4930 only (30–40 km north); our
+            // area lies in 4830. Without a file of our own for 4830 the area is incomplete, not a
+            // complete 0: an extract speaks for its own prefecture's cells alone.
+            let far = |lat: f64| MeshRecord { code: at(lat, 130.55), ..cell(at(32.55, 130.55), 3) };
+            let foreign_extract = MeshInput {
+                scope: MeshScope::Prefecture,
+                declared_meshes: BTreeSet::from([4830]),
+                records: vec![far(32.9), far(32.95), far(32.55)],
+            };
+            let areas = vec![area("4301", square(130.50, 32.50, 130.60, 32.601), Some(100))];
+            let neighbours = neighbours();
+            let built =
+                build_from_inputs(vec![foreign_extract], &municipalities(), &areas, Some(&neighbours));
+            assert!(built.present_meshes.is_empty(), "{:?}", built.present_meshes);
+            assert!(!built.areas[0].complete);
+            assert_eq!(built.areas[0].missing_meshes, vec![4830]);
+            // Its cell that lies in our area still counts here.
+            assert_eq!(built.cells.len(), 1);
         }
 
         #[test]

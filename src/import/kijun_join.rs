@@ -70,6 +70,31 @@ pub struct KijunSummary {
     pub kinds: BTreeMap<String, usize>,
 }
 
+impl KijunSummary {
+    /// Adds another list's counts (another prefecture's), for a report of several prefectures.
+    pub fn add(&mut self, part: &KijunSummary) {
+        self.facilities += part.facilities;
+        self.with_capabilities += part.with_capabilities;
+        self.matched += part.matched;
+        self.matched_with_capabilities += part.matched_with_capabilities;
+        self.merged += part.merged;
+        self.added += part.added;
+        self.skipped_without_capability += part.skipped_without_capability;
+        self.dropped += part.dropped;
+        self.kind_refusals += part.kind_refusals;
+        self.kind_conflicts += part.kind_conflicts;
+        for (sum, add) in [
+            (&mut self.by_method, &part.by_method),
+            (&mut self.merged_by_evidence, &part.merged_by_evidence),
+            (&mut self.kinds, &part.kinds),
+        ] {
+            for (key, n) in add {
+                *sum.entry(key.clone()).or_default() += n;
+            }
+        }
+    }
+}
+
 /// What became of one 施設基準 facility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -277,6 +302,7 @@ pub fn join_kijun(
             address: Some(f.address.clone()),
             municipality_code: facts.municipality.clone().or(placed.geocoded_municipality),
             area_code: None,
+            pref_code: f.pref_code.clone(),
             location: placed.location,
             phone: f.phone.clone(),
             url: None,
@@ -635,6 +661,7 @@ mod tests {
             address: Some(address.to_owned()),
             municipality_code: Some(municipality.to_owned()),
             area_code: None,
+            pref_code: "43".to_owned(),
             location: Location { precision: LocationPrecision::Exact, ..point_of(address) },
             phone: None,
             url: None,

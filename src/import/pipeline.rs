@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::cells::{
-    AreaMeshPopulation, MeshFile, MeshLayout, MeshScope, UnassignedReason, build_population_cells,
-};
+use super::cells::{AreaMeshPopulation, MeshFile, MeshLayout, MeshScope, build_from_inputs};
 use super::kijun_join::{JoinEntry, JoinOutcome, KijunSummary, join_kijun};
+use super::mesh_library::MeshLibrary;
 use super::placement::{Extent, Placed, Placer, RowRef};
 use super::progress::Progress;
 use crate::geocode::{Gazetteer, TownPoint, read_town_points};
@@ -27,18 +26,19 @@ use crate::ingest::{
 };
 use crate::model::{
     Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, Municipality,
-    PopulationCell, SourceRef, prefecture_name,
+    PopulationCell, RegistryCensus, SourceRef, prefecture_name,
 };
 use crate::spatial::locate::PolygonLocator;
-use crate::store::{Registry, SourceRecord};
+use crate::store::Registry;
 
 /// What to import.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// The data directory filled by scripts/fetch-data.sh.
     pub data_dir: PathBuf,
-    /// 2-digit prefecture code.
-    pub pref_code: String,
+    /// The prefectures to import into one registry, as 2-digit codes (see
+    /// [`crate::model::parse_prefecture_selection`]).
+    pub prefectures: Vec<String>,
     /// The dataset manifest.
     pub manifest: Manifest,
     /// Draw a progress bar on the terminal.
@@ -51,6 +51,9 @@ pub enum ImportError {
     /// The prefecture code is not one of the 47.
     #[error("unknown prefecture code '{0}': expected 01..47")]
     UnknownPrefecture(String),
+    /// No prefecture was selected.
+    #[error("no prefecture to import: give --prefecture all, a code such as 43, or a list such as 11,43")]
+    NoPrefecture,
     /// A required source has no file in the data directory.
     #[error(
         "required source '{id}' not found in {data_dir}: looked for {patterns} (run scripts/fetch-data.sh)"
@@ -104,11 +107,42 @@ pub struct PopulationSummary {
     pub areas: Vec<AreaMeshPopulation>,
 }
 
+/// What the import found for one prefecture of a (possibly multi-prefecture) import.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PrefectureReport {
+    /// 2-digit code.
+    pub code: String,
+    /// Name, e.g. 熊本県.
+    pub name: String,
+    /// Sources that gave this prefecture a file, in manifest order.
+    pub present_sources: Vec<String>,
+    /// Optional sources with no file for this prefecture.
+    pub missing_sources: Vec<String>,
+    /// Rows accepted per source for this prefecture (of a national file: this prefecture's rows).
+    pub accepted_by_source: BTreeMap<String, u64>,
+    /// The file each source read for this prefecture (the first, for sources of several files).
+    pub files: BTreeMap<String, String>,
+    /// Facilities by kind and precision.
+    pub facilities_by_kind: BTreeMap<String, KindSummary>,
+    /// Facilities per capability.
+    pub capabilities: BTreeMap<String, usize>,
+    /// The 施設基準 join, when the prefecture has a 施設基準 list.
+    pub kijun: Option<KijunSummary>,
+    /// Secondary medical areas.
+    pub areas: usize,
+    /// Of them, with a complete mesh population (coverage figures are meaningful).
+    pub areas_population_complete: usize,
+    /// Population of the prefecture's 500 m cells (0 without mesh data).
+    pub mesh_population: u64,
+}
+
 /// Everything the import has to say.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
-    /// The prefecture imported.
+    /// The prefectures imported: one code (`43`), a list (`11,43`) or `all`.
     pub prefecture: String,
+    /// Per prefecture, in code order.
+    pub prefectures: Vec<PrefectureReport>,
     /// Counts per source file.
     pub sources: Vec<SourceStats>,
     /// Optional sources with no file.
@@ -117,7 +151,7 @@ pub struct ImportReport {
     pub facilities_by_kind: BTreeMap<String, KindSummary>,
     /// Facilities per capability.
     pub capabilities: BTreeMap<String, usize>,
-    /// The 施設基準 join.
+    /// The 施設基準 join (summed over the prefectures that have a 施設基準 list).
     pub kijun: Option<KijunSummary>,
     /// The 施設基準 join, facility by facility: what became of each, by what evidence, and for each
     /// added one its nearest hospitals or clinics and why they were refused.
@@ -136,6 +170,7 @@ impl ImportReport {
         let replaced = self.rejections.iter().filter(|r| r.disposition == Disposition::Replaced).count();
         serde_json::json!({
             "prefecture": self.prefecture,
+            "prefectures": self.prefectures,
             "sources": self.sources,
             "missing_sources": self.missing_sources,
             "facilities_by_kind": self.facilities_by_kind,
@@ -162,19 +197,138 @@ pub struct ImportOutcome {
     pub report: ImportReport,
 }
 
-/// Runs the whole import for one prefecture. Nothing is written: the caller stores the registry.
-pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError> {
-    let pref = options.pref_code.as_str();
-    let pref_name = prefecture_name(pref).ok_or_else(|| ImportError::UnknownPrefecture(pref.to_owned()))?;
-    let mut run = Run::new(options);
-    let progress = Progress::new(options.progress, 10);
+impl ImportOutcome {
+    /// What the import yields per prefecture, kind and source, for [`super::guard::check_shrink`].
+    pub fn census(&self) -> super::guard::ImportYield {
+        let mut census = RegistryCensus::default();
+        let mut files = BTreeMap::new();
+        for p in &self.report.prefectures {
+            census.prefectures.insert(p.code.clone());
+            census.source_rows.insert(p.code.clone(), p.accepted_by_source.clone());
+            for (source, file) in &p.files {
+                files.insert((p.code.clone(), source.clone()), file.clone());
+            }
+        }
+        for f in &self.registry.facilities {
+            *census
+                .facilities
+                .entry(f.pref_code.clone())
+                .or_default()
+                .entry(f.kind.as_str().to_owned())
+                .or_default() += 1;
+        }
+        super::guard::ImportYield { census, files }
+    }
+}
 
-    progress.step("boundaries and secondary medical areas");
+/// Runs the whole import for the selected prefectures into one registry. Nothing is written: the
+/// caller stores the registry.
+///
+/// Each prefecture is imported on its own (its boundaries, areas, facility lists, 施設基準 filings and
+/// seed tables; national files filtered to it), on a bounded pool of worker threads; the mesh files
+/// are read once for all of them. The prefectures are then merged into one registry (see
+/// [`super::merge`]): a facility listed by two prefectures, or a cell claimed by two, is kept once
+/// and reported.
+pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError> {
+    if options.prefectures.is_empty() {
+        return Err(ImportError::NoPrefecture);
+    }
+    for pref in &options.prefectures {
+        prefecture_name(pref).ok_or_else(|| ImportError::UnknownPrefecture(pref.clone()))?;
+    }
+    let meshes = read_mesh_library(options)?;
+    let progress = Progress::new(options.progress, options.prefectures.len() as u64 + 1);
+    progress.step("reading the prefectures");
+    let runs = parallel_map(&options.prefectures, |pref| {
+        let outcome = run_prefecture(options, pref, &meshes);
+        progress.step(&format!("prefecture {pref} {}", prefecture_name(pref).unwrap_or_default()));
+        outcome
+    });
+    let runs = runs.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let outcome = super::merge::merge(options, runs, &meshes);
+    progress.finish();
+    Ok(outcome)
+}
+
+/// `f` over `items` on at most as many threads as the machine has cores, results in item order.
+/// Prefectures are independent and most take ~0.1 s, so a simple shared counter balances them.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A panic in a worker is a bug in the importer: let it surface as a panic.
+            .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Every mesh file any selected prefecture names (official CSVs per 1st-order mesh and prefecture
+/// extracts), read once.
+fn read_mesh_library(options: &ImportOptions) -> Result<MeshLibrary, ImportError> {
+    let mut files = Vec::new();
+    for (id, layout, scope) in [
+        ("population_mesh", MeshLayout::EstatCsv, MeshScope::FirstOrderMeshes),
+        ("population_mesh_extract", MeshLayout::GeoJson, MeshScope::Prefecture),
+    ] {
+        let spec = options.manifest.source(id).ok_or_else(|| ImportError::UnknownSource(id.to_owned()))?;
+        for pref in &options.prefectures {
+            for path in spec.resolve(&options.data_dir, pref) {
+                if !files.iter().any(|f: &MeshFile| f.path == path) {
+                    files.push(MeshFile { path, source_id: spec.id.clone(), layout, scope });
+                }
+            }
+        }
+    }
+    Ok(MeshLibrary::read(files)?)
+}
+
+/// What one prefecture's import produced, before the prefectures are merged.
+pub(super) struct PrefectureImport {
+    /// 2-digit code.
+    pub pref: String,
+    /// The prefecture's part of the registry (its `sources` are left empty: they are merged).
+    pub registry: Registry,
+    /// The prefecture's report (its `sources` hold this prefecture's counts per file).
+    pub report: ImportReport,
+    /// The sources used, with the file read (relative to the data directory).
+    pub used: Vec<(SourceSpec, String)>,
+    /// Whether the municipality boundaries came from a file of the prefecture's own rather than a
+    /// national one (decides cells claimed by two prefectures: the finer outline wins).
+    pub own_boundaries: bool,
+}
+
+/// Imports one prefecture.
+fn run_prefecture(
+    options: &ImportOptions,
+    pref: &str,
+    meshes: &MeshLibrary,
+) -> Result<PrefectureImport, ImportError> {
+    let pref_name = prefecture_name(pref).ok_or_else(|| ImportError::UnknownPrefecture(pref.to_owned()))?;
+    let mut run = Run::new(options, pref);
     let (municipalities, areas) = run.read_areas()?;
     let extent = Extent::around(municipalities.iter().map(|m| &m.geometry))
         .ok_or_else(|| ImportError::NoBoundaries(pref.to_owned()))?;
 
-    progress.step("town points for the geocoder");
     let towns = match run.optional("town_points")? {
         Some((spec, path)) => run.absorb(&path, read_town_points(&path, &spec.id)?),
         None => Vec::new(),
@@ -185,29 +339,19 @@ pub fn run_import(options: &ImportOptions) -> Result<ImportOutcome, ImportError>
     let placer = Placer::new(extent, &gazetteer, pref);
     let mut book = FacilityBook::default();
 
-    progress.step("hospitals");
     run.read_mhlw("mhlw_hospitals", FacilityKind::Hospital, &placer, &mut book)?;
-    progress.step("clinics, dental offices, pharmacies");
     run.read_mhlw("mhlw_clinics", FacilityKind::Clinic, &placer, &mut book)?;
     run.read_mhlw("mhlw_dental", FacilityKind::Dental, &placer, &mut book)?;
     run.read_mhlw("mhlw_pharmacies", FacilityKind::Pharmacy, &placer, &mut book)?;
-    progress.step("施設基準 filings");
     run.read_kijun(&placer, &mut book)?;
-    progress.step("visiting-nurse stations");
     run.read_visiting_nurses(&placer, &mut book)?;
-    progress.step("cancer hubs, salons, peer support");
     run.read_cancer_hubs(&mut book)?;
     run.read_gatherings("cancer_salons", FacilityKind::Salon, &placer, &mut book)?;
     run.read_gatherings("peer_support", FacilityKind::PeerSupport, &placer, &mut book)?;
 
-    progress.step("areas of facilities");
     let facilities = run.assign_areas(book, &municipalities);
-    progress.step("population on the 500 m mesh");
-    let (cells, areas) = run.read_population_cells(&municipalities, areas)?;
-    progress.step("summary");
-    let outcome = run.finish(facilities, areas, municipalities, cells, towns);
-    progress.finish();
-    Ok(outcome)
+    let (cells, areas) = run.read_population_cells(&municipalities, areas, meshes)?;
+    Ok(run.finish(facilities, areas, municipalities, cells, towns))
 }
 
 /// Facilities by id, in id order; a second row with the same id is reported, not merged blindly
@@ -217,21 +361,26 @@ struct FacilityBook {
     facilities: BTreeMap<String, Facility>,
 }
 
-/// State of one import run.
+/// State of one prefecture's import.
 struct Run<'a> {
     options: &'a ImportOptions,
+    /// 2-digit code of the prefecture.
+    pref: String,
     report: ImportReport,
     stats: Vec<SourceStats>,
     used: Vec<(SourceSpec, String)>,
+    own_boundaries: bool,
 }
 
 impl<'a> Run<'a> {
-    fn new(options: &'a ImportOptions) -> Self {
+    fn new(options: &'a ImportOptions, pref: &str) -> Self {
         Run {
             options,
-            report: ImportReport { prefecture: options.pref_code.clone(), ..ImportReport::default() },
+            pref: pref.to_owned(),
+            report: ImportReport { prefecture: pref.to_owned(), ..ImportReport::default() },
             stats: Vec::new(),
             used: Vec::new(),
+            own_boundaries: false,
         }
     }
 
@@ -242,11 +391,11 @@ impl<'a> Run<'a> {
     /// The file of a source: the last match of its first matching pattern (dated names sort by date).
     fn optional(&mut self, id: &str) -> Result<Option<(SourceSpec, PathBuf)>, ImportError> {
         let spec = self.spec(id)?;
-        let Some(path) = spec.resolve(&self.options.data_dir, &self.options.pref_code).pop() else {
+        let Some(path) = spec.resolve(&self.options.data_dir, &self.pref).pop() else {
             if spec.required {
                 return Err(ImportError::MissingSource {
                     id: id.to_owned(),
-                    patterns: spec.patterns(&self.options.pref_code).join(", "),
+                    patterns: spec.patterns(&self.pref).join(", "),
                     data_dir: self.options.data_dir.display().to_string(),
                 });
             }
@@ -262,7 +411,7 @@ impl<'a> Run<'a> {
         let spec = self.spec(id)?;
         self.optional(id)?.ok_or_else(|| ImportError::MissingSource {
             id: id.to_owned(),
-            patterns: spec.patterns(&self.options.pref_code).join(", "),
+            patterns: spec.patterns(&self.pref).join(", "),
             data_dir: self.options.data_dir.display().to_string(),
         })
     }
@@ -291,8 +440,9 @@ impl<'a> Run<'a> {
     }
 
     fn read_areas(&mut self) -> Result<(Vec<Municipality>, Vec<Area>), ImportError> {
-        let pref = self.options.pref_code.clone();
+        let pref = self.pref.clone();
         let (spec, path) = self.required("municipality_boundaries")?;
+        self.own_boundaries = spec.resolve_scoped(&self.options.data_dir, &pref).is_some_and(|(_, own)| own);
         let boundaries = self.absorb(&path, read_n03(&path, &spec.id, &pref)?);
         if boundaries.is_empty() {
             return Err(ImportError::NoBoundaries(pref));
@@ -317,8 +467,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional(id)? else { return Ok(()) };
         let label = self.label(&path);
-        let rows =
-            self.absorb(&path, read_mhlw_facilities(&path, &spec.id, &label, &self.options.pref_code)?);
+        let rows = self.absorb(&path, read_mhlw_facilities(&path, &spec.id, &label, &self.pref)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
             let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections)
@@ -326,7 +475,7 @@ impl<'a> Run<'a> {
                 self.dropped_later(&spec.id);
                 continue;
             };
-            let facility = facility_from_mhlw(row, kind, placed, &spec.id);
+            let facility = facility_from_mhlw(row, kind, placed, &spec.id, &self.pref);
             self.insert(book, facility, &spec.id, &label);
         }
         Ok(())
@@ -358,7 +507,7 @@ impl<'a> Run<'a> {
     fn read_kijun(&mut self, placer: &Placer<'_>, book: &mut FacilityBook) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("kijun_ika")? else { return Ok(()) };
         let label = self.label(&path);
-        let pref = self.options.pref_code.clone();
+        let pref = self.pref.clone();
         let kijun = self.absorb(&path, read_kijun(&path, &spec.id, &pref)?);
         let gazetteer = placer.gazetteer();
         let municipality_of =
@@ -396,7 +545,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("visiting_nurses")? else { return Ok(()) };
         let label = self.label(&path);
-        let rows = self.absorb(&path, read_care_offices(&path, &spec.id, &label, &self.options.pref_code)?);
+        let rows = self.absorb(&path, read_care_offices(&path, &spec.id, &label, &self.pref)?);
         for row in rows {
             let at = RowRef { source: &spec.id, file: &label, line: row.line };
             let Some(placed) = placer.place(at, &row.coordinate, &row.address, &mut self.report.rejections)
@@ -414,6 +563,7 @@ impl<'a> Run<'a> {
                 address: Some(row.address),
                 municipality_code: municipality.or(placed.geocoded_municipality),
                 area_code: None,
+                pref_code: self.pref.clone(),
                 location: placed.location,
                 phone: row.phone,
                 url: row.url,
@@ -483,7 +633,7 @@ impl<'a> Run<'a> {
                 id: FacilityId(format!(
                     "{}-{}-{}",
                     kind.as_str().replace('_', ""),
-                    self.options.pref_code,
+                    self.pref,
                     short_hash(&row.name)
                 )),
                 kind,
@@ -492,6 +642,7 @@ impl<'a> Run<'a> {
                 address: row.placed_at,
                 municipality_code: municipality,
                 area_code: None,
+                pref_code: self.pref.clone(),
                 location,
                 phone: row.phone,
                 url: None,
@@ -572,91 +723,76 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Every file of a source (unlike [`Run::optional`], which takes one): mesh data comes one file
-    /// per 1st-order mesh.
-    fn all_files(&mut self, id: &str) -> Result<Vec<(SourceSpec, PathBuf)>, ImportError> {
-        let spec = self.spec(id)?;
-        let files = spec.resolve(&self.options.data_dir, &self.options.pref_code);
-        if files.is_empty() {
-            self.report.missing_sources.push(id.to_owned());
-        }
-        for path in &files {
-            let label = self.label(path);
-            self.used.push((spec.clone(), label));
-        }
-        Ok(files.into_iter().map(|p| (spec.clone(), p)).collect())
-    }
-
-    /// Reads the 500 m mesh population (official CSVs per 1st-order mesh and prefecture extracts),
-    /// resolves e-Stat's suppression, assigns cells to municipalities and areas, and gives every area
-    /// its mesh population and whether the mesh covers it.
+    /// Builds the prefecture's 500 m cells from the mesh files that reach it (read once for the
+    /// whole import): e-Stat's suppression resolved, cells assigned to municipalities and areas,
+    /// and every area given its mesh population and whether the mesh covers it. An area that no
+    /// mesh file reaches is marked incomplete (`population_complete: false`), never a silent 0 %.
     fn read_population_cells(
         &mut self,
         municipalities: &[Municipality],
         mut areas: Vec<Area>,
+        meshes: &MeshLibrary,
     ) -> Result<(Vec<PopulationCell>, Vec<Area>), ImportError> {
-        let mut files = Vec::new();
-        for (id, layout, scope) in [
-            ("population_mesh", MeshLayout::EstatCsv, MeshScope::FirstOrderMeshes),
-            ("population_mesh_extract", MeshLayout::GeoJson, MeshScope::Prefecture),
-        ] {
-            for (spec, path) in self.all_files(id)? {
-                files.push(MeshFile { path, source_id: spec.id.clone(), layout, scope });
+        let reaching = meshes.for_prefecture(municipalities);
+        for id in ["population_mesh", "population_mesh_extract"] {
+            let files: Vec<_> = reaching.iter().filter(|(f, _)| f.file.source_id == id).collect();
+            if files.is_empty() {
+                self.report.missing_sources.push(id.to_owned());
+            }
+            for (file, _) in files {
+                let label = self.label(&file.file.path);
+                self.used.push((self.spec(id)?.clone(), label));
             }
         }
-        if files.is_empty() {
+        if reaching.is_empty() {
+            for area in &mut areas {
+                area.population_complete = Some(false);
+            }
             return Ok((Vec::new(), areas));
         }
         let neighbours = match self.optional("neighbour_boundaries")? {
-            Some((spec, path)) => Some(
-                self.absorb(&path, read_n03_other_prefectures(&path, &spec.id, &self.options.pref_code)?),
-            ),
+            Some((spec, path)) => {
+                Some(self.absorb(&path, read_n03_other_prefectures(&path, &spec.id, &self.pref)?))
+            }
             None => None,
         };
-        let built = build_population_cells(&files, municipalities, &areas, neighbours.as_deref())?;
-        for (file, stats) in files.iter().zip(built.sources) {
-            let parsed = Parsed { records: Vec::<()>::new(), rejections: Vec::new(), stats };
-            self.absorb(&file.path, parsed);
+        let mut built = Vec::with_capacity(reaching.len());
+        let mut inputs = Vec::with_capacity(reaching.len());
+        for (file, input) in reaching {
+            built.push(file);
+            inputs.push(input);
         }
-        let labels: HashMap<String, String> = files
-            .iter()
-            .filter_map(|f| Some((f.path.file_name()?.to_string_lossy().into_owned(), self.label(&f.path))))
-            .collect();
-        self.report.rejections.extend(
-            built
-                .rejections
-                .into_iter()
-                .map(|r| Rejection { file: labels.get(&r.file).cloned().unwrap_or(r.file.clone()), ..r }),
-        );
-        self.report.problems.extend(built.problems);
+        let cells = build_from_inputs(inputs, municipalities, &areas, neighbours.as_deref());
+        for file in &built {
+            // The reader's counts and rejections belong to the file, not to the prefecture: they are
+            // taken once by the merge. Here the file is only named as a source of this prefecture.
+            let label = self.label(&file.file.path);
+            self.stats.push(SourceStats { file: label, ..file.stats.clone() });
+        }
+        self.report.problems.extend(cells.problems);
         let mut unassigned: BTreeMap<&'static str, (usize, u64)> = BTreeMap::new();
-        for u in &built.unassigned {
-            let reason = match u.reason {
-                UnassignedReason::Outside => "beyond 1 km of the prefecture",
-                UnassignedReason::Foreign { .. } => "in a neighbouring prefecture",
-                UnassignedReason::NotInExtract => "not listed by the prefecture extract",
-            };
-            let entry = unassigned.entry(reason).or_default();
+        for u in &cells.unassigned {
+            let entry = unassigned.entry(u.reason.label()).or_default();
             entry.0 += 1;
             entry.1 += u64::from(u.cell.population);
         }
-        let population: u64 = built.cells.iter().map(|c| u64::from(c.population)).sum();
+        let population: u64 = cells.cells.iter().map(|c| u64::from(c.population)).sum();
         self.report.population = Some(PopulationSummary {
-            cells: built.cells.len(),
+            cells: cells.cells.len(),
             population,
-            coastal_cells: built.coastal,
-            present_meshes: built.present_meshes.iter().copied().collect(),
+            coastal_cells: cells.coastal,
+            present_meshes: cells.present_meshes.iter().copied().collect(),
             unassigned: unassigned.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            areas: built.areas.clone(),
+            areas: cells.areas.clone(),
         });
         for area in &mut areas {
-            if let Some(mesh) = built.areas.iter().find(|m| m.area_code == area.code) {
+            if let Some(mesh) = cells.areas.iter().find(|m| m.area_code == area.code) {
                 area.mesh_population = Some(mesh.population);
                 area.mesh_population_65plus = Some(mesh.population_65plus);
                 area.population_complete = Some(mesh.complete);
             }
         }
-        Ok((built.cells, areas))
+        Ok((cells.cells, areas))
     }
 
     /// Gives every facility its municipality (when it has none, or one unknown to the boundaries, the
@@ -700,41 +836,51 @@ impl<'a> Run<'a> {
         municipalities: Vec<Municipality>,
         cells: Vec<PopulationCell>,
         towns: Vec<TownPoint>,
-    ) -> ImportOutcome {
-        for facility in &facilities {
-            let summary =
-                self.report.facilities_by_kind.entry(facility.kind.as_str().to_owned()).or_default();
-            summary.total += 1;
-            match facility.location.precision {
-                crate::model::LocationPrecision::Exact => summary.exact += 1,
-                crate::model::LocationPrecision::Town => summary.town += 1,
-                crate::model::LocationPrecision::Municipality => summary.municipality += 1,
-            }
-            for entry in &facility.capabilities {
-                *self.report.capabilities.entry(entry.capability.as_str().to_owned()).or_default() += 1;
-            }
-        }
-        // One record per source, however many files it had (mesh data comes one file per mesh).
-        let mut seen = std::collections::HashSet::new();
-        let sources = self
-            .used
-            .iter()
-            .filter(|(spec, _)| seen.insert(spec.id.clone()))
-            .map(|(spec, _)| SourceRecord::from_spec(spec, &self.stats))
-            .collect();
-        // Rejections in source order, then by line, whichever step found them.
-        let order: HashMap<String, usize> =
-            self.stats.iter().enumerate().map(|(i, s)| (s.source.clone(), i)).collect();
-        self.report.rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
+    ) -> PrefectureImport {
+        self.report.facilities_by_kind = summarize_kinds(&facilities);
+        self.report.capabilities = count_capabilities(&facilities);
         self.report.sources = self.stats;
-        ImportOutcome {
-            registry: Registry { facilities, areas, municipalities, sources, cells, towns },
+        PrefectureImport {
+            pref: self.pref,
+            registry: Registry { facilities, areas, municipalities, sources: Vec::new(), cells, towns },
             report: self.report,
+            used: self.used,
+            own_boundaries: self.own_boundaries,
         }
     }
 }
 
-fn facility_from_mhlw(row: MhlwFacilityRow, kind: FacilityKind, placed: Placed, source: &str) -> Facility {
+/// Facilities by kind and location precision.
+pub(super) fn summarize_kinds(facilities: &[Facility]) -> BTreeMap<String, KindSummary> {
+    let mut by_kind: BTreeMap<String, KindSummary> = BTreeMap::new();
+    for facility in facilities {
+        let summary = by_kind.entry(facility.kind.as_str().to_owned()).or_default();
+        summary.total += 1;
+        match facility.location.precision {
+            crate::model::LocationPrecision::Exact => summary.exact += 1,
+            crate::model::LocationPrecision::Town => summary.town += 1,
+            crate::model::LocationPrecision::Municipality => summary.municipality += 1,
+        }
+    }
+    by_kind
+}
+
+/// Facilities per capability.
+pub(super) fn count_capabilities(facilities: &[Facility]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for entry in facilities.iter().flat_map(|f| &f.capabilities) {
+        *counts.entry(entry.capability.as_str().to_owned()).or_default() += 1;
+    }
+    counts
+}
+
+fn facility_from_mhlw(
+    row: MhlwFacilityRow,
+    kind: FacilityKind,
+    placed: Placed,
+    source: &str,
+    pref: &str,
+) -> Facility {
     Facility {
         id: FacilityId(format!("mhlw-{}", row.mhlw_id)),
         kind,
@@ -743,6 +889,7 @@ fn facility_from_mhlw(row: MhlwFacilityRow, kind: FacilityKind, placed: Placed, 
         address: Some(row.address),
         municipality_code: row.municipality_code.or(placed.geocoded_municipality),
         area_code: None,
+        pref_code: pref.to_owned(),
         location: placed.location,
         phone: None,
         url: row.url,

@@ -115,7 +115,14 @@ pub fn summary_text(report: &ImportReport) -> String {
     let (read, accepted, rejected) = report.totals();
     let replaced =
         report.rejections.iter().filter(|r| r.disposition == crate::ingest::Disposition::Replaced).count();
-    let _ = writeln!(out, "Import of prefecture {}", report.prefecture);
+    match report.prefectures.len() {
+        0 | 1 => {
+            let _ = writeln!(out, "Import of prefecture {}", report.prefecture);
+        }
+        n => {
+            let _ = writeln!(out, "Import of {n} prefectures ({}) into one registry", report.prefecture);
+        }
+    }
     let _ = writeln!(
         out,
         "{:<26} {:>8} {:>9} {:>9} {:>12}  file",
@@ -135,6 +142,9 @@ pub fn summary_text(report: &ImportReport) -> String {
     );
     if !report.missing_sources.is_empty() {
         let _ = writeln!(out, "optional sources without a file: {}", report.missing_sources.join(", "));
+    }
+    if report.prefectures.len() > 1 {
+        write_prefecture_table(&mut out, report);
     }
     let _ =
         writeln!(out, "\n{:<16} {:>7} {:>7} {:>7} {:>13}", "kind", "total", "exact", "town", "municipality");
@@ -220,4 +230,47 @@ pub fn summary_text(report: &ImportReport) -> String {
         let _ = writeln!(out, "problem: {problem}");
     }
     out
+}
+
+/// One line per prefecture: areas (with a complete mesh population), facilities by kind, mesh
+/// population and how many sources had a file for it (which ones: `prefectures` in the JSON summary).
+fn write_prefecture_table(out: &mut String, report: &ImportReport) {
+    const KINDS: [&str; 7] =
+        ["hospital", "clinic", "dental", "pharmacy", "visiting_nurse", "salon", "peer_support"];
+    let _ = writeln!(
+        out,
+        "\n{:<13} {:>5} {:>8} {:>8} {:>7} {:>7} {:>8} {:>6} {:>6} {:>5} {:>12}  sources",
+        "prefecture",
+        "areas",
+        "complete",
+        "hospital",
+        "clinic",
+        "dental",
+        "pharmacy",
+        "nurse",
+        "salon",
+        "peer",
+        "mesh pop."
+    );
+    for p in &report.prefectures {
+        let n = |kind: &str| p.facilities_by_kind.get(kind).map_or(0, |k| k.total);
+        let counts = KINDS.map(n);
+        let _ = writeln!(
+            out,
+            "{:<13} {:>5} {:>8} {:>8} {:>7} {:>7} {:>8} {:>6} {:>6} {:>5} {:>12}  {} of {}",
+            format!("{} {}", p.code, p.name),
+            p.areas,
+            p.areas_population_complete,
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3],
+            counts[4],
+            counts[5],
+            counts[6],
+            p.mesh_population,
+            p.present_sources.len(),
+            p.present_sources.len() + p.missing_sources.len()
+        );
+    }
 }

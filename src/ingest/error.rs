@@ -23,6 +23,17 @@ pub enum IngestError {
         /// What the CSV reader said.
         message: String,
     },
+    /// The file ends in the middle of a row (a partial download or a copy cut short): read as it
+    /// is, it would silently give fewer rows.
+    #[error("{path}:{line}: the file is truncated: {detail} (a partial download? fetch it again)")]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the row that is cut off.
+        line: u64,
+        /// How it ends.
+        detail: String,
+    },
     /// A required column is absent from the header.
     #[error("{path}: missing column '{column}' (header has: {header})")]
     MissingColumn {
@@ -49,4 +60,20 @@ pub enum IngestError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl IngestError {
+    /// A JSON/GeoJSON parse error of a file: [`IngestError::Truncated`] when the text ends before
+    /// the document does (a partial download), [`IngestError::Json`] otherwise.
+    pub fn json(path: &std::path::Path, err: &serde_json::Error) -> Self {
+        if err.is_eof() {
+            IngestError::Truncated {
+                path: path.to_owned(),
+                line: err.line() as u64,
+                detail: "the JSON document ends before it is closed".into(),
+            }
+        } else {
+            IngestError::Json { path: path.to_owned(), message: err.to_string() }
+        }
+    }
 }

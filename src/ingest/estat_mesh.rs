@@ -145,8 +145,8 @@ pub fn read_mesh_csv(path: &Path, source_id: &str) -> Result<Parsed<MeshRecord>,
 /// suppressed one, an absent key a different layout).
 pub fn read_mesh_geojson(path: &Path, source_id: &str) -> Result<Parsed<MeshRecord>, IngestError> {
     let text = decode_text(path)?;
-    let collection: FeatureCollection = serde_json::from_str(&text)
-        .map_err(|e| IngestError::Json { path: path.to_owned(), message: e.to_string() })?;
+    let collection: FeatureCollection =
+        serde_json::from_str(&text).map_err(|e| IngestError::json(path, &e))?;
     drop(text);
     let file = file_name(path);
     let file_arc: Arc<str> = Arc::from(file.as_str());
@@ -500,6 +500,8 @@ mod tests {
             assert_eq!(read(&[]).stats.read, 0);
             let dir = tempfile::tempdir().expect("temp dir");
             let path = write(&dir, "bad.geojson", b"{\"type\":\"FeatureCollection\",");
+            assert!(matches!(read_mesh_geojson(&path, "s"), Err(IngestError::Truncated { .. })), "cut short");
+            let path = write(&dir, "worse.geojson", b"{\"type\":\"FeatureCollection\",]");
             assert!(matches!(read_mesh_geojson(&path, "s"), Err(IngestError::Json { .. })));
         }
     }

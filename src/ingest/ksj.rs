@@ -114,8 +114,8 @@ fn read_n03_with(
     identity: impl Fn(&JsonObject) -> Result<Option<(String, String)>, Bad>,
 ) -> Result<Parsed<MunicipalityBoundary>, IngestError> {
     let text = decode_text(path)?;
-    let collection: FeatureCollection = serde_json::from_str(&text)
-        .map_err(|e| IngestError::Json { path: path.to_owned(), message: e.to_string() })?;
+    let collection: FeatureCollection =
+        serde_json::from_str(&text).map_err(|e| IngestError::json(path, &e))?;
     drop(text);
 
     let mut parsed = Parsed::new(source_id, &file_name(path));
@@ -784,7 +784,9 @@ mod tests {
         fn file_level_errors() {
             let dir = tempfile::tempdir().expect("temp dir");
             let broken = write(&dir, "broken.geojson", r#"{"type":"FeatureCollection","features":[{"#);
-            assert!(matches!(read_n03(&broken, "s", "43"), Err(IngestError::Json { .. })));
+            assert!(matches!(read_n03(&broken, "s", "43"), Err(IngestError::Truncated { line: 1, .. })));
+            let garbled = write(&dir, "garbled.geojson", r#"{"type":"FeatureCollection","features":[}]}"#);
+            assert!(matches!(read_n03(&garbled, "s", "43"), Err(IngestError::Json { .. })));
             let point = write(&dir, "point.geojson", r#"{"type":"Point","coordinates":[1,2]}"#);
             assert!(matches!(read_n03(&point, "s", "43"), Err(IngestError::Json { .. })));
             assert!(matches!(read_n03(&dir.path().join("none"), "s", "43"), Err(IngestError::Io { .. })));

@@ -84,13 +84,16 @@ impl SourceSpec {
     /// The files of this source for a prefecture: every file matching the first pattern that matches
     /// anything, sorted by name.
     pub fn resolve(&self, data_dir: &Path, pref_code: &str) -> Vec<PathBuf> {
-        for pattern in self.patterns(pref_code) {
-            let found = glob_files(data_dir, &pattern);
-            if !found.is_empty() {
-                return found;
-            }
-        }
-        Vec::new()
+        self.resolve_scoped(data_dir, pref_code).map(|(files, _)| files).unwrap_or_default()
+    }
+
+    /// Like [`SourceSpec::resolve`], and whether the pattern that matched names the prefecture
+    /// (`{pref}`): a file of the prefecture's own rather than a national one filtered by code.
+    pub fn resolve_scoped(&self, data_dir: &Path, pref_code: &str) -> Option<(Vec<PathBuf>, bool)> {
+        self.files.iter().find_map(|raw| {
+            let found = glob_files(data_dir, &raw.replace("{pref}", pref_code));
+            (!found.is_empty()).then(|| (found, raw.contains("{pref}")))
+        })
     }
 }
 
@@ -182,6 +185,8 @@ mod tests {
         };
         assert_eq!(spec.resolve(dir.path(), "43"), vec![dir.path().join("x/own_43_k.csv")]);
         assert_eq!(spec.resolve(dir.path(), "11"), vec![dir.path().join("x/national.csv")]);
+        assert_eq!(spec.resolve_scoped(dir.path(), "43").map(|(_, own)| own), Some(true));
+        assert_eq!(spec.resolve_scoped(dir.path(), "11").map(|(_, own)| own), Some(false));
         assert!(spec.resolve(&dir.path().join("missing"), "43").is_empty());
     }
 }

@@ -22,6 +22,16 @@ fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<String, IngestError> {
     };
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text),
+        Err(err) if err.utf8_error().error_len().is_none() && err.utf8_error().valid_up_to() > 0 => {
+            // Valid UTF-8 up to a character cut in half at the very end: the file was cut short.
+            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            Err(IngestError::Truncated {
+                path: path.to_owned(),
+                line,
+                detail: "it ends in the middle of a UTF-8 character".into(),
+            })
+        }
         Err(err) => {
             let bytes = err.into_bytes();
             let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
@@ -118,6 +128,7 @@ impl CsvTable {
                 }
             }
         }
+        check_complete(path, text, header.len(), rows.last())?;
         Ok(CsvTable { path: path.to_owned(), header, index, rows })
     }
 
@@ -153,6 +164,25 @@ impl CsvTable {
     pub fn optional_column(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
+}
+
+/// Refuses a file cut short: a quoted field still open at the end (the quotes of a complete CSV
+/// pair up), or a last row with fewer fields than the header and no line break after it. A file
+/// without a final line break whose last row is whole is complete.
+fn check_complete(path: &Path, text: &str, columns: usize, last: Option<&CsvRow>) -> Result<(), IngestError> {
+    let Some(last) = last else { return Ok(()) };
+    let truncated =
+        |detail: String| IngestError::Truncated { path: path.to_owned(), line: last.line, detail };
+    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+        return Err(truncated("a quoted field is still open at the end of the file".into()));
+    }
+    if !text.ends_with('\n') && last.len() < columns {
+        return Err(truncated(format!(
+            "the last row has {} of the header's {columns} fields and no line break after it",
+            last.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Maps byte offsets to 1-based line numbers. The csv reader reports a record's start before the
@@ -211,11 +241,54 @@ mod tests {
         assert!(text.starts_with("人口"));
     }
 
-    #[test]
-    fn broken_quotes_report_line() {
-        // An unterminated quote at the end is an error with the line where the record starts.
-        let err = CsvTable::parse(Path::new("q.csv"), "a,b\n1,2\n3,\"4\n").map(|t| t.rows.len());
-        // The csv crate accepts an unterminated final quote; either outcome must not panic.
-        assert!(err.is_ok() || err.unwrap_err().to_string().contains("q.csv"));
+    mod truncated_files {
+        use super::*;
+
+        fn truncation(text: &str) -> Option<(u64, String)> {
+            match CsvTable::parse(Path::new("q.csv"), text) {
+                Err(IngestError::Truncated { line, detail, .. }) => Some((line, detail)),
+                Err(other) => panic!("expected a truncation, got {other}"),
+                Ok(_) => None,
+            }
+        }
+
+        #[test]
+        fn an_open_quote_at_the_end_names_the_row_it_cuts() {
+            let (line, detail) = truncation("a,b\n1,2\n3,\"4\n").expect("truncated");
+            assert_eq!(line, 3);
+            assert!(detail.contains("quoted field"), "{detail}");
+            let message = CsvTable::parse(Path::new("q.csv"), "a,b\n1,2\n3,\"4").unwrap_err().to_string();
+            assert!(message.contains("q.csv:3") && message.contains("truncated"), "{message}");
+        }
+
+        #[test]
+        fn a_short_last_row_without_a_line_break_is_cut() {
+            let (line, detail) = truncation("a,b,c\n1,2,3\n4,5").expect("truncated");
+            assert_eq!(line, 3);
+            assert!(detail.contains("2 of the header's 3 fields"), "{detail}");
+        }
+
+        #[test]
+        fn complete_files_pass_with_or_without_a_final_line_break() {
+            assert_eq!(truncation("a,b\n1,2\n"), None);
+            assert_eq!(truncation("a,b\n1,2"), None, "a whole last row needs no line break");
+            assert_eq!(truncation("a,b\n1,\"x \"\"quoted\"\" y\"\n"), None, "escaped quotes pair up");
+            assert_eq!(
+                truncation("a,b\n1\n2,3\n"),
+                None,
+                "a short row inside the file is the reader's business"
+            );
+            assert_eq!(truncation("a,b\n"), None);
+        }
+
+        #[test]
+        fn a_character_cut_in_half_at_the_end_is_a_truncation() {
+            let mut bytes = "名称,住所\n病院,熊本".as_bytes().to_vec();
+            bytes.pop();
+            match decode_bytes(Path::new("cut.csv"), bytes) {
+                Err(IngestError::Truncated { line, .. }) => assert_eq!(line, 2),
+                other => panic!("expected a truncation, got {other:?}"),
+            }
+        }
     }
 }

@@ -52,6 +52,10 @@ pub struct Facility {
     pub municipality_code: Option<String>,
     /// Secondary medical area code.
     pub area_code: Option<String>,
+    /// 2-digit code of the prefecture whose sources list the facility: a registry may hold several
+    /// prefectures, and a facility without a municipality still belongs to one.
+    #[serde(default)]
+    pub pref_code: String,
     /// Where it is.
     pub location: Location,
     /// Telephone number as published.
@@ -131,6 +135,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: None,
+            pref_code: String::new(),
             location: Location::new(32.8, 130.7, LocationPrecision::Exact),
             phone: None,
             url: None,

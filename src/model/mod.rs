@@ -4,6 +4,7 @@
 
 mod area;
 mod capability;
+mod census;
 mod facility;
 mod kind;
 mod location;
@@ -16,6 +17,7 @@ pub use area::{Area, Municipality};
 pub use capability::{
     CancerHubLevel, Capability, CapabilityEntry, CapabilitySet, UnknownCapability, allowed_capabilities,
 };
+pub use census::RegistryCensus;
 pub use facility::{Facility, FacilityId, SourceRef};
 pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
@@ -24,4 +26,7 @@ pub use opioid::{
     CatalogueError, Label, OpioidCatalogue, OpioidNeed, OpioidProduct, PharmacyService, StockStatus,
 };
 pub use population::PopulationCell;
-pub use prefecture::{all_prefecture_names, prefecture_code_of_name, prefecture_name};
+pub use prefecture::{
+    PrefectureSelectionError, all_prefecture_codes, all_prefecture_names, parse_prefecture_selection,
+    prefecture_code_of_name, prefecture_name,
+};

@@ -70,6 +70,60 @@ pub fn all_prefecture_names() -> &'static [&'static str] {
     &PREFECTURES
 }
 
+/// The 47 codes, "01" to "47".
+pub fn all_prefecture_codes() -> impl Iterator<Item = String> {
+    (1..=PREFECTURES.len()).map(|n| format!("{n:02}"))
+}
+
+/// Why a prefecture selection was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrefectureSelectionError {
+    /// Nothing was selected.
+    #[error("no prefecture given: expected `all`, a code such as 43, or a list such as 11,43")]
+    Empty,
+    /// An item is neither a code 1..47 nor a prefecture name.
+    #[error(
+        "'{0}' is not a prefecture: expected a code 01..47 (Kumamoto is 43), a name such as 熊本県, or `all`"
+    )]
+    Unknown(String),
+}
+
+/// Parses a prefecture selection: `all` (every prefecture), one code (`43`, `4` = `04`), a name
+/// (`熊本県`), or a comma-separated list of them (`11,43`). The result is sorted, without duplicates,
+/// as 2-digit codes.
+///
+/// ```
+/// use kanwamap::model::parse_prefecture_selection;
+/// assert_eq!(parse_prefecture_selection("43,11, 43").unwrap(), vec!["11", "43"]);
+/// assert_eq!(parse_prefecture_selection("all").unwrap().len(), 47);
+/// assert!(parse_prefecture_selection("48").is_err());
+/// ```
+pub fn parse_prefecture_selection(text: &str) -> Result<Vec<String>, PrefectureSelectionError> {
+    let mut codes = std::collections::BTreeSet::new();
+    for item in text.split([',', '、']).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        if item.eq_ignore_ascii_case("all") {
+            codes.extend(all_prefecture_codes());
+            continue;
+        }
+        let code = if item.chars().all(|c| c.is_ascii_digit()) && item.len() <= 2 {
+            format!("{:0>2}", item)
+        } else {
+            prefecture_code_of_name(item).ok_or_else(|| PrefectureSelectionError::Unknown(item.to_owned()))?
+        };
+        if prefecture_name(&code).is_none() {
+            return Err(PrefectureSelectionError::Unknown(item.to_owned()));
+        }
+        codes.insert(code);
+    }
+    if codes.is_empty() {
+        return Err(PrefectureSelectionError::Empty);
+    }
+    Ok(codes.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +137,32 @@ mod tests {
         assert_eq!(prefecture_name("48"), None);
         assert_eq!(prefecture_name("1"), None);
         assert_eq!(prefecture_name("xx"), None);
+    }
+
+    mod selection {
+        use super::*;
+
+        #[test]
+        fn codes_names_lists_and_all() {
+            assert_eq!(parse_prefecture_selection("43").unwrap(), vec!["43"]);
+            assert_eq!(parse_prefecture_selection("4").unwrap(), vec!["04"]);
+            assert_eq!(parse_prefecture_selection("熊本県,11").unwrap(), vec!["11", "43"]);
+            assert_eq!(parse_prefecture_selection(" 43 , 11 ,43").unwrap(), vec!["11", "43"]);
+            let all = parse_prefecture_selection("ALL").unwrap();
+            assert_eq!(all.len(), 47);
+            assert_eq!((all[0].as_str(), all[46].as_str()), ("01", "47"));
+            assert_eq!(parse_prefecture_selection("all,43").unwrap().len(), 47);
+        }
+
+        #[test]
+        fn nonsense_is_refused_naming_the_item() {
+            assert_eq!(parse_prefecture_selection(""), Err(PrefectureSelectionError::Empty));
+            assert_eq!(parse_prefecture_selection(" , "), Err(PrefectureSelectionError::Empty));
+            for bad in ["0", "00", "48", "100", "熊本", "x", "43,99"] {
+                let err = parse_prefecture_selection(bad).unwrap_err();
+                assert!(matches!(err, PrefectureSelectionError::Unknown(_)), "{bad}: {err}");
+                assert!(err.to_string().contains("not a prefecture"), "{err}");
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_population.sql"),
     include_str!("migrations/0003_pharmacy_stock.sql"),
     include_str!("migrations/0004_town_points.sql"),
+    include_str!("migrations/0005_prefectures.sql"),
 ];
 
 /// The schema version this binary creates and understands.

@@ -28,7 +28,7 @@ use crate::geocode::TownPoint;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::{SourceSpec, SourceStats};
-use crate::model::{Area, Facility, Municipality, PopulationCell};
+use crate::model::{Area, Facility, Municipality, PopulationCell, RegistryCensus};
 
 pub use migrations::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -159,6 +159,11 @@ pub trait Store {
     /// A number that grows with every successful [`Store::replace_registry`] (0 before the first):
     /// the key of every cache derived from the registry.
     fn registry_version(&self) -> Result<i64, StoreError>;
+
+    /// Facilities per prefecture and kind, and the prefectures the registry covers (those with
+    /// areas or facilities): what a re-import is compared with before it replaces the registry.
+    /// Its `source_rows` are left empty (they are recorded in the import history).
+    fn registry_census(&self) -> Result<RegistryCensus, StoreError>;
 }
 
 /// Why a store operation failed.

@@ -18,7 +18,7 @@ use super::{ImportRun, ImportRunInput, Registry, SourceRecord, Store, StoreError
 use crate::geocode::TownPoint;
 use crate::model::{
     Area, Capability, CapabilityEntry, Facility, FacilityId, FacilityKind, Location, LocationPrecision,
-    Municipality, PopulationCell, SourceRef,
+    Municipality, PopulationCell, RegistryCensus, SourceRef,
 };
 
 /// How long a statement waits for another connection's lock before failing.
@@ -205,6 +205,36 @@ impl Store for SqliteStore {
             .query_row("SELECT value FROM meta WHERE key = 'registry_version'", [], |row| row.get(0))
             .map_err(sql("reading the registry version"))
     }
+
+    fn registry_census(&self) -> Result<RegistryCensus, StoreError> {
+        let mut census = RegistryCensus::default();
+        let mut select = self
+            .conn
+            .prepare("SELECT pref_code, kind, count(*) FROM facilities GROUP BY pref_code, kind")
+            .map_err(sql("preparing the census query"))?;
+        let rows = select
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+            })
+            .map_err(sql("counting facilities"))?;
+        for row in rows {
+            let (pref, kind, n) = row.map_err(sql("counting facilities"))?;
+            if !pref.is_empty() {
+                census.prefectures.insert(pref.clone());
+            }
+            census.facilities.entry(pref).or_default().insert(kind, n.max(0) as u64);
+        }
+        let mut select = self
+            .conn
+            .prepare("SELECT DISTINCT pref_code FROM areas")
+            .map_err(sql("preparing the area census query"))?;
+        let prefs =
+            select.query_map([], |row| row.get::<_, String>(0)).map_err(sql("listing prefectures"))?;
+        for pref in prefs {
+            census.prefectures.insert(pref.map_err(sql("listing prefectures"))?);
+        }
+        Ok(census)
+    }
 }
 
 fn insert_sources(tx: &Transaction<'_>, sources: &[SourceRecord]) -> Result<(), StoreError> {
@@ -310,8 +340,8 @@ fn insert_facilities(tx: &Transaction<'_>, facilities: &[Facility]) -> Result<()
     let mut insert = tx
         .prepare(
             "INSERT INTO facilities (id, kind, name, name_kana, address, municipality_code, area_code,
-                                     lat, lon, location_precision, phone, url, beds, schedule)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                     lat, lon, location_precision, phone, url, beds, schedule, pref_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .map_err(sql("preparing the facility insert"))?;
     let mut insert_capability = tx
@@ -341,6 +371,7 @@ fn insert_facilities(tx: &Transaction<'_>, facilities: &[Facility]) -> Result<()
                 f.url,
                 f.beds,
                 f.schedule,
+                f.pref_code,
             ])
             .map_err(|source| StoreError::Sqlite { what: format!("inserting facility {id}"), source })?;
         for c in &f.capabilities {
@@ -383,7 +414,7 @@ fn load_facilities(tx: &Transaction<'_>) -> Result<Vec<Facility>, StoreError> {
     let mut select = tx
         .prepare(
             "SELECT id, kind, name, name_kana, address, municipality_code, area_code, lat, lon,
-                    location_precision, phone, url, beds, schedule
+                    location_precision, phone, url, beds, schedule, pref_code
              FROM facilities ORDER BY id",
         )
         .map_err(sql("preparing the facility query"))?;
@@ -407,6 +438,7 @@ fn load_facilities(tx: &Transaction<'_>) -> Result<Vec<Facility>, StoreError> {
             address: column(row, 4, TABLE)?,
             municipality_code: column(row, 5, TABLE)?,
             area_code: column(row, 6, TABLE)?,
+            pref_code: column(row, 14, TABLE)?,
             location: Location::new(column(row, 7, TABLE)?, column(row, 8, TABLE)?, precision),
             phone: column(row, 10, TABLE)?,
             url: column(row, 11, TABLE)?,
@@ -689,6 +721,7 @@ mod tests {
             address: None,
             municipality_code: None,
             area_code: None,
+            pref_code: String::new(),
             location: Location::new(32.8, 130.7, LocationPrecision::Town),
             phone: None,
             url: None,
@@ -716,6 +749,7 @@ mod tests {
                     address: Some("熊本県熊本市中央区水前寺1丁目1-1".into()),
                     municipality_code: Some("43101".into()),
                     area_code: Some("4312".into()),
+                    pref_code: "43".into(),
                     location: Location::new(
                         32.803_120_456_789,
                         130.741_234_567_891,

@@ -281,6 +281,7 @@ mod tests {
             address: None,
             municipality_code: Some("43101".into()),
             area_code: Some("4312".into()),
+            pref_code: "43".into(),
             location: Location::new(lat, lon, LocationPrecision::Exact),
             phone: None,
             url: None,

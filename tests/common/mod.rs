@@ -45,35 +45,45 @@ fn modified(path: &Path) -> Option<SystemTime> {
 /// binary. Imports go to a temporary file renamed into place, so parallel test processes are safe.
 pub fn kumamoto_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests");
-        std::fs::create_dir_all(&dir).expect("test directory");
-        let db = dir.join("kumamoto.sqlite");
-        let fresh = matches!((modified(&db), modified(binary())), (Some(d), Some(b)) if d > b);
-        if !fresh {
-            let tmp = dir.join(format!("kumamoto-{}.sqlite", std::process::id()));
-            let report = dir.join("kumamoto.import-rejections.csv");
-            let (ok, stdout, stderr) = run(&[
-                "import",
-                "--data-dir",
-                data_dir().to_str().expect("utf-8 path"),
-                "--prefecture",
-                "43",
-                "--db",
-                tmp.to_str().expect("utf-8 path"),
-                "--report",
-                report.to_str().expect("utf-8 path"),
-            ]);
-            assert!(ok, "import failed:\n{stdout}\n{stderr}");
-            std::fs::write(dir.join("kumamoto.import-summary.txt"), &stdout).expect("write summary");
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-            }
-            // Checkpoint happens on close; the WAL files of the temporary name are gone by now.
-            std::fs::rename(&tmp, &db).expect("move database into place");
+    DB.get_or_init(|| imported_once("kumamoto", "43"))
+}
+
+/// The national registry (`--prefecture all`: every prefecture's areas and hospitals, and what the
+/// data directory holds per prefecture), imported by the real binary once, like [`kumamoto_db`].
+pub fn national_db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| imported_once("national", "all"))
+}
+
+/// Imports `prefecture` into `<name>.sqlite` under the test directory unless a database newer than
+/// the binary is there; the summary goes to `<name>.import-summary.txt`.
+fn imported_once(name: &str, prefecture: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests");
+    std::fs::create_dir_all(&dir).expect("test directory");
+    let db = dir.join(format!("{name}.sqlite"));
+    let fresh = matches!((modified(&db), modified(binary())), (Some(d), Some(b)) if d > b);
+    if !fresh {
+        let tmp = dir.join(format!("{name}-{}.sqlite", std::process::id()));
+        let report = dir.join(format!("{name}.import-rejections.csv"));
+        let (ok, stdout, stderr) = run(&[
+            "import",
+            "--data-dir",
+            data_dir().to_str().expect("utf-8 path"),
+            "--prefecture",
+            prefecture,
+            "--db",
+            tmp.to_str().expect("utf-8 path"),
+            "--report",
+            report.to_str().expect("utf-8 path"),
+        ]);
+        assert!(ok, "import failed:\n{stdout}\n{stderr}");
+        std::fs::write(dir.join(format!("{name}.import-summary.txt")), &stdout).expect("write summary");
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        db
-    })
+        std::fs::rename(&tmp, &db).expect("move database into place");
+    }
+    db
 }
 
 /// A running `kanwamap serve` on a free port, killed on drop.
