@@ -13,7 +13,9 @@ use kanwamap::api::config::{Basemap, GSI_PALE_URL, WebConfig};
 use kanwamap::api::dto::{HOME_VISIT_LIMIT_M, NearestResponse, NearestResult, Origin};
 use kanwamap::api::rate_limit::RateLimiter;
 use kanwamap::atlas::{Atlas, SharedAtlas};
-use kanwamap::import::{ImportOptions, guard, run_import, summary_text, write_rejections_csv};
+use kanwamap::import::{
+    ImportOptions, guard, run_import, summary_text, write_join_csv, write_rejections_csv,
+};
 use kanwamap::ingest::Manifest;
 use kanwamap::model::{Capability, CapabilitySet, FacilityKind, parse_prefecture_selection};
 use kanwamap::spatial::NearestQuery;
@@ -225,6 +227,9 @@ fn import(
     let report_path = report.unwrap_or_else(|| db.with_extension("import-rejections.csv"));
     write_rejections_csv(&report_path, &outcome.report)
         .with_context(|| format!("writing the rejection report {}", report_path.display()))?;
+    let join_path = join_report_path(&report_path);
+    write_join_csv(&join_path, &outcome.report)
+        .with_context(|| format!("writing the 施設基準 join report {}", join_path.display()))?;
     print!("{}", summary_text(&outcome.report));
     let mut store = SqliteStore::open(&db)?;
     if !allow_shrink {
@@ -252,7 +257,25 @@ fn import(
         db.display()
     );
     println!("rejections ({}) written to {}", outcome.report.rejections.len(), report_path.display());
+    println!(
+        "施設基準 join ({} facilities: matches, merges, additions with their nearest candidates) written to {}",
+        outcome.report.kijun_join.len(),
+        join_path.display()
+    );
     Ok(())
+}
+
+/// The 施設基準 join report next to the rejection report: `x.import-rejections.csv` →
+/// `x.import-join.csv`, any other `name.csv` → `name-join.csv`.
+fn join_report_path(report: &Path) -> PathBuf {
+    let name = report.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let joined = if name.contains("rejections") {
+        name.replacen("rejections", "join", 1)
+    } else {
+        let stem = report.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("{stem}-join.csv")
+    };
+    report.with_file_name(joined)
 }
 
 fn load_atlas(db: &Path) -> Result<Atlas> {

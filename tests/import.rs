@@ -23,6 +23,26 @@ fn rejections() -> Vec<csv::StringRecord> {
     csv::Reader::from_reader(&bytes[3..]).records().map(|r| r.expect("valid CSV")).collect()
 }
 
+/// The 施設基準 join report of the shared Kumamoto import, written next to its rejection report.
+fn join_report() -> Vec<csv::StringRecord> {
+    kumamoto_db();
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kanwamap-tests/kumamoto.import-join.csv");
+    let bytes = std::fs::read(&path).expect("join report");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "the report has a BOM so Excel reads it as UTF-8");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader.headers().expect("a header").clone();
+    assert_eq!(&header[0], "outcome");
+    assert_eq!(header.len(), 25, "15 columns and 5 for each of the two nearest candidates");
+    reader.records().map(|r| r.expect("valid CSV")).collect()
+}
+
+/// The registry of the shared Kumamoto import, as stored.
+fn registry() -> kanwamap::store::Registry {
+    use kanwamap::store::Store;
+    let store = kanwamap::store::SqliteStore::open(kumamoto_db()).expect("open the database");
+    store.load_registry().expect("load the registry")
+}
+
 /// A data directory that links every file of the real one, except those replaced by `overrides`.
 fn data_copy(overrides: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -70,6 +90,76 @@ mod kumamoto {
         }
         assert!(text.contains("施設基準 join"), "{text}");
         assert!(text.contains("wrote "), "{text}");
+    }
+
+    #[test]
+    fn the_registry_keeps_its_numbers() {
+        use kanwamap::model::{Capability, FacilityKind, LocationPrecision};
+        let registry = registry();
+        let official_hospitals = registry
+            .facilities
+            .iter()
+            .filter(|f| {
+                f.kind == FacilityKind::Hospital
+                    && f.id.as_str().starts_with("mhlw-")
+                    && f.location.precision == LocationPrecision::Exact
+            })
+            .count();
+        let with = |c: Capability| registry.facilities.iter().filter(|f| f.capability(c).is_some()).count();
+        assert_eq!(official_hospitals, 199, "医療情報ネット hospitals of Kumamoto");
+        assert_eq!(with(Capability::PalliativeWard), 15, "緩和ケア病棟");
+        assert_eq!(with(Capability::HomeCareSupport), 302, "在宅療養支援診療所・病院");
+    }
+
+    #[test]
+    fn no_two_hospitals_or_clinics_share_phone_and_address() {
+        use kanwamap::import::join::normalize_address;
+        use kanwamap::import::kijun_join::phone_digits;
+        use kanwamap::model::FacilityKind;
+        let registry = registry();
+        let mut seen = std::collections::HashMap::new();
+        let mut with_both = 0;
+        for f in registry
+            .facilities
+            .iter()
+            .filter(|f| matches!(f.kind, FacilityKind::Hospital | FacilityKind::Clinic))
+        {
+            let (Some(phone), Some(address)) =
+                (f.phone.as_deref().and_then(phone_digits), f.address.as_deref().and_then(normalize_address))
+            else {
+                continue;
+            };
+            with_both += 1;
+            if let Some(other) = seen.insert((phone, address), f.id.as_str()) {
+                panic!("{other} and {} share phone and address", f.id);
+            }
+        }
+        // Every matched or added 施設基準 facility brought its phone: the check is not vacuous.
+        assert!(with_both > 1_000, "{with_both} facilities with phone and address");
+    }
+
+    #[test]
+    fn the_join_report_accounts_for_every_kijun_facility() {
+        let rows = join_report();
+        assert_eq!(rows.len(), 1_324, "one row per 施設基準 facility");
+        let count = |outcome: &str| rows.iter().filter(|r| &r[0] == outcome).count();
+        // 2025-10-01 施設基準 × 2025-06-01 医療情報ネット: the numbers of the join before the
+        // duplicate check existed (1,263 matched, 17 added, 44 skipped); nothing is listed twice.
+        assert_eq!(
+            [count("joined"), count("merged"), count("added"), count("skipped"), count("dropped")],
+            [1_263, 0, 17, 44, 0]
+        );
+        for added in rows.iter().filter(|r| &r[0] == "added") {
+            assert!(!added[6].is_empty(), "an added facility has a tracked filing: {added:?}");
+            for nearest in [15, 20] {
+                assert!(!added[nearest].is_empty() && !added[nearest + 4].is_empty(), "{added:?}");
+            }
+        }
+        let summary = summary();
+        assert!(summary.contains("1263 of 1324 facilities matched"), "{summary}");
+        assert!(summary.contains("with a tracked filing 352 of 369"), "{summary}");
+        assert!(summary.contains("0 merged into a facility already listed, 17 added"), "{summary}");
+        assert!(summary.contains("施設基準 join (1324 facilities"), "{summary}");
     }
 
     #[test]

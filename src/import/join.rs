@@ -4,249 +4,24 @@
 //!
 //! The two sources write names differently: one has the legal entity (`医療法人　朝日野会　朝日野総合病院`),
 //! the other only the facility (`朝日野総合病院`); national organisations appear with and without their
-//! 独立行政法人 form. [`normalize_facility_name`] removes these differences; [`JoinIndex::find`] then
-//! matches within a municipality and refuses to guess: an ambiguous name gives no match, because a
-//! wrong match (a clinic drawn at another clinic's place) is worse than a missing one.
+//! 独立行政法人 form. [`normalize_facility_name`] (in [`super::names`]) removes these differences;
+//! [`JoinIndex::find_query`] then matches within a municipality, never onto a candidate of the other
+//! kind when the query's kind is known, and refuses to guess: an ambiguous name gives no match,
+//! because a wrong match (a clinic drawn at another clinic's place) is worse than a missing one.
+//! [`JoinIndex::explain`] says why a given candidate was not matched.
 
 use std::collections::{HashMap, HashSet};
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Legal-entity forms (法人格) that precede or follow a facility name, longest first so that
-/// `社会福祉法人恩賜財団` is removed whole before `社会福祉法人` is tried (社団法人/財団法人 are the
-/// forms before the 2008 reform).
-const LEGAL_FORMS: &[&str] = &[
-    "社会福祉法人恩賜財団",
-    "国家公務員共済組合連合会",
-    "特定医療法人社団",
-    "特定医療法人財団",
-    "社会医療法人社団",
-    "社会医療法人財団",
-    "地方独立行政法人",
-    "国立研究開発法人",
-    "医療生活協同組合",
-    "社会福祉法人",
-    "独立行政法人",
-    "医療法人社団",
-    "医療法人財団",
-    "一般社団法人",
-    "一般財団法人",
-    "公益社団法人",
-    "公益財団法人",
-    "特定医療法人",
-    "社会医療法人",
-    "国立大学法人",
-    "生活協同組合",
-    "日本赤十字社",
-    "社団法人",
-    "財団法人",
-    "医療法人",
-    "社団",
-    "財団",
-];
-
-/// Legal forms after which a corporate name ending in 会 (`朝日野会`) usually follows: the 医療法人 and
-/// the 社団/財団 forms. After the national forms (独立行政法人 …) a 会 belongs to the facility name.
-const FORMS_WITH_KAI_NAME: &[&str] = &[
-    "特定医療法人社団",
-    "特定医療法人財団",
-    "社会医療法人社団",
-    "社会医療法人財団",
-    "医療法人社団",
-    "医療法人財団",
-    "一般社団法人",
-    "一般財団法人",
-    "公益社団法人",
-    "公益財団法人",
-    "特定医療法人",
-    "社会医療法人",
-    "社会福祉法人",
-    "社団法人",
-    "財団法人",
-    "医療法人",
-    "社団",
-    "財団",
-];
-
-/// National organisations whose hospitals are listed with or without the organisation:
-/// 国立病院機構 (NHO), 地域医療機能推進機構 (JCHO), 労働者健康安全機構 (JOHAS; one MHLW row has
-/// `労働者健康安全` without 機構).
-const ORGANISATIONS: &[&str] =
-    &["国立病院機構", "地域医療機能推進機構", "労働者健康安全機構", "労働者健康安全"];
-
-/// Corporate names ending in 会 that are part of the public facility name and are kept:
-/// 医師会 (`熊本市医師会熊本地域医療センター`) and 済生会 (`済生会熊本病院`).
-const KEPT_KAI: &[&str] = &["医師会", "済生会"];
-
-/// What may remain after a corporate 会 name without being a facility name of its own
-/// (`医療法人　悠紀会病院` is the 悠紀会病院, not a 病院).
-const GENERIC_REMAINDERS: &[&str] = &["病院", "医院", "診療所", "クリニック", "ホスピタル"];
-
-/// Words that many facility names share; they are not evidence that two names agree.
-const GENERIC_WORDS: &[&str] = &[
-    "耳鼻咽喉科",
-    "クリニック",
-    "ホスピタル",
-    "メディカル",
-    "リハビリテーション",
-    "医療センター",
-    "センター",
-    "産婦人科",
-    "小児科",
-    "皮膚科",
-    "泌尿器",
-    "消化器",
-    "循環器",
-    "診療所",
-    "内科",
-    "外科",
-    "眼科",
-    "整形",
-    "胃腸",
-    "病院",
-    "医院",
-    "医療",
-    "総合",
-    "記念",
-    "附属",
-    "分院",
-    "科",
-];
+pub use super::names::normalize_facility_name;
+use super::names::{GENERIC_WORDS, literal_name_key};
+use crate::ingest::kijun_kind::name_kind;
+use crate::model::FacilityKind;
 
 /// Minimum length (in characters) of the shorter name for a containment match: shorter names such
 /// as `田中医院` collide too easily.
 const MIN_CONTAINED_CHARS: usize = 4;
-
-/// Normalises a facility name for comparison: NFKC, bracketed parts removed, legal-entity forms
-/// (医療法人, 社会福祉法人恩賜財団, 独立行政法人 …) and a following corporate name (`○○会`)
-/// removed when the name continues after it, national organisations (国立病院機構,
-/// 地域医療機能推進機構 …) removed, whitespace and `・` removed, `ヶ`/`ケ`, a few variant kanji and
-/// dashes unified (see `unify_variant`), Latin letters lower-cased. `之` and `の` are not unified:
-/// they distinguish real names.
-///
-/// `医療法人　朝日野会　朝日野総合病院` → `朝日野総合病院`; `独立行政法人国立病院機構熊本南病院` →
-/// `熊本南病院`.
-pub fn normalize_facility_name(s: &str) -> String {
-    // 會 is unified before the corporate-name rule so that `三松會` is recognised as a 会 name.
-    let text: String = s.nfkc().map(|c| if c == '會' { '会' } else { c }).collect();
-    let text = remove_brackets(&text);
-    let mut rest = text.trim();
-    let mut kai_may_follow = false;
-    loop {
-        if let Some(form) = LEGAL_FORMS.iter().find(|f| rest.starts_with(**f)) {
-            kai_may_follow = FORMS_WITH_KAI_NAME.contains(form);
-            rest = rest[form.len()..].trim_start();
-        } else if let Some(org) = ORGANISATIONS.iter().find(|o| rest.starts_with(**o)) {
-            kai_may_follow = false;
-            rest = rest[org.len()..].trim_start();
-        } else {
-            break;
-        }
-    }
-    let rest = strip_corporate_kai(rest, kai_may_follow);
-    let rest = strip_trailing_legal_form(rest);
-    let key: String = rest
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '・')
-        .map(unify_variant)
-        .flat_map(char::to_lowercase)
-        .collect();
-    if key.is_empty() {
-        // A name that is nothing but a legal form (should not happen) still compares as itself.
-        return text.chars().filter(|c| !c.is_whitespace()).collect();
-    }
-    key
-}
-
-/// Unifies characters that the two sources write differently for the same name: `ヶ`/`ケ`, a few
-/// variant kanji (異体字: 髙→高, 﨑/嵜→崎, 德→徳, 濵→浜, 邊/邉→辺, 會→会, 醫→医) and dashes written for the
-/// katakana long vowel (`リハビリテ－ション`).
-fn unify_variant(c: char) -> char {
-    match c {
-        'ヶ' => 'ケ',
-        '髙' => '高',
-        '﨑' | '嵜' => '崎',
-        '德' => '徳',
-        '濵' => '浜',
-        '邊' | '邉' => '辺',
-        '會' => '会',
-        '醫' => '医',
-        '-' | '−' | '‐' | '―' | '–' | 'ｰ' => 'ー',
-        other => other,
-    }
-}
-
-/// Removes `(…)`, `[…]`, `【…】`, `〔…〕`, `「…」` with their content (NFKC has already turned
-/// full-width parentheses into ASCII). An unclosed bracket is kept as text.
-fn remove_brackets(s: &str) -> String {
-    const PAIRS: &[(char, char)] = &[('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕'), ('「', '」')];
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some((start, open)) = rest.char_indices().find(|(_, c)| PAIRS.iter().any(|(o, _)| o == c)) {
-        let close = PAIRS.iter().find(|(o, _)| *o == open).map(|(_, c)| *c).unwrap_or(open);
-        let after_open = &rest[start + open.len_utf8()..];
-        match after_open.find(close) {
-            Some(end) => {
-                out.push_str(&rest[..start]);
-                // Keep a space so that tokens on both sides stay apart.
-                out.push(' ');
-                rest = &after_open[end + close.len_utf8()..];
-            }
-            None => {
-                out.push_str(&rest[..start + open.len_utf8()]);
-                rest = after_open;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Removes a leading corporate name: a whitespace-separated first token ending in 会 when a name
-/// follows (`朝日野会　朝日野総合病院`, also without a legal form: `高森会　阿蘇やまなみ病院`); right
-/// after a 医療法人-type legal form, any whitespace-separated first token (`医療法人ブレス　本田…`), or
-/// a glued `○○会` (`仙寿会緒方医院`). What remains must be more than a generic word
-/// (`医療法人　悠紀会病院` stays `悠紀会病院`). 医師会 and 済生会 are part of the name and kept.
-fn strip_corporate_kai(rest: &str, after_legal_form: bool) -> &str {
-    let is_kept = |kai: &str| KEPT_KAI.iter().any(|k| kai.ends_with(k));
-    let is_a_name = |s: &str| {
-        let first_token = s.split(char::is_whitespace).next().unwrap_or("");
-        s.chars().count() >= 2 && !GENERIC_REMAINDERS.contains(&first_token)
-    };
-    if let Some((first, more)) = rest.split_once(char::is_whitespace) {
-        let more = more.trim_start();
-        // A corporate name ends in 会; after a 医療法人-type form any name is one (`ブレス`), unless it
-        // looks like a facility itself (`医療法人　瀬口医院　ささ小児科`).
-        let looks_like_facility = GENERIC_WORDS.iter().any(|w| first.ends_with(w));
-        let corporate = first.ends_with('会') || (after_legal_form && !looks_like_facility);
-        if corporate && first.chars().count() >= 2 && !is_kept(first) && is_a_name(more) {
-            return more;
-        }
-    }
-    if !after_legal_form {
-        return rest;
-    }
-    // Glued: the first 会 within the first few characters ends the corporate name.
-    let Some((index, _)) = rest.char_indices().take(9).skip(1).find(|(_, c)| *c == '会') else {
-        return rest;
-    };
-    let kai = &rest[..index + '会'.len_utf8()];
-    let after = rest[kai.len()..].trim_start();
-    if is_kept(kai) || !is_a_name(after) {
-        return rest;
-    }
-    after
-}
-
-/// Removes a trailing whitespace-separated token that is a legal entity (`○○病院　医療法人△△会`).
-fn strip_trailing_legal_form(rest: &str) -> &str {
-    match rest.trim_end().rsplit_once(char::is_whitespace) {
-        Some((head, last)) if !head.trim().is_empty() && LEGAL_FORMS.iter().any(|f| last.starts_with(f)) => {
-            head.trim_end()
-        }
-        _ => rest,
-    }
-}
 
 /// Text compared inside addresses and municipality names: NFKC, no whitespace, `ヶ` as `ケ`.
 fn compact(s: &str) -> String {
@@ -439,6 +214,13 @@ fn distinctive_parts(name: &str) -> Vec<String> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
+/// Whether two normalised names may be one facility's: equal, one containing the other, or sharing a
+/// name token (see `shares_name_token`). Used with other evidence (same phone, same address), never
+/// alone.
+pub(crate) fn names_similar(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a == b || contains_either(a, b) || shares_name_token(a, b))
+}
+
 /// Whether one name contains the other, the shorter having at least [`MIN_CONTAINED_CHARS`] characters.
 fn contains_either(a: &str, b: &str) -> bool {
     let (short, long) = if a.chars().count() <= b.chars().count() { (a, b) } else { (b, a) };
@@ -456,6 +238,47 @@ pub struct JoinCandidate {
     pub municipality_code: Option<String>,
     /// Address as published, when known.
     pub address: Option<String>,
+    /// What it is, when the source says so (a row of the hospital file is a hospital).
+    pub kind: Option<FacilityKind>,
+}
+
+/// A facility to be matched: name, municipality and address as published, and its kind when
+/// evidence says so (beds, kind-specific filings or name; see [`crate::ingest::kijun_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinQuery<'q> {
+    /// Name as published.
+    pub name: &'q str,
+    /// 5-digit municipality code, when known.
+    pub municipality_code: Option<&'q str>,
+    /// Address as published, when known.
+    pub address: Option<&'q str>,
+    /// Hospital or clinic, when evidence says so: a candidate of the other kind is never matched.
+    pub kind: Option<FacilityKind>,
+    /// Whether that kind rests on the name alone: then only a candidate whose own name says the
+    /// other kind is refused (`伴クリニック` is listed as a hospital by 医療情報ネット; a 施設基準
+    /// `伴クリニック` may well be it, while `〇〇病院附属クリニック` is not `〇〇病院`).
+    pub kind_from_name: bool,
+}
+
+impl<'q> JoinQuery<'q> {
+    /// A query without kind evidence.
+    pub fn new(name: &'q str, municipality_code: Option<&'q str>, address: Option<&'q str>) -> Self {
+        JoinQuery { name, municipality_code, address, kind: None, kind_from_name: false }
+    }
+}
+
+/// Whether a facility whose kind evidence says `query` (from its name alone when `from_name`) may not
+/// be the facility `candidate` of kind `candidate_kind`: evidence of beds or filings refuses a
+/// candidate of the other kind; evidence of the name refuses only a candidate whose own name says the
+/// other kind, since two names that agree cannot tell two kinds apart.
+pub fn kinds_conflict(
+    query: Option<FacilityKind>,
+    from_name: bool,
+    candidate_kind: Option<FacilityKind>,
+    candidate_name: &str,
+) -> bool {
+    let candidate = if from_name { name_kind(candidate_name) } else { candidate_kind };
+    matches!((query, candidate), (Some(q), Some(c)) if q != c)
 }
 
 /// How a match was made, from the strongest evidence to the weakest.
@@ -469,6 +292,17 @@ pub enum JoinMethod {
     Address,
 }
 
+impl JoinMethod {
+    /// The evidence in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JoinMethod::ExactName => "same name",
+            JoinMethod::ContainedName => "one name contains the other",
+            JoinMethod::Address => "same address and a shared name token",
+        }
+    }
+}
+
 /// A successful match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinMatch {
@@ -478,16 +312,19 @@ pub struct JoinMatch {
     pub method: JoinMethod,
 }
 
-/// A test of one matching step on a candidate.
-type EntryTest<'a> = dyn Fn(&Entry) -> bool + 'a;
-
 /// One candidate with its comparison keys.
 #[derive(Debug, Clone)]
 struct Entry {
     id: String,
     name_key: String,
+    /// The name as written, entity and all (only widths, spaces and variants unified): tells apart
+    /// two facilities whose names differ only by their operator (`国立病院機構高知病院`, `高知病院`).
+    literal_key: String,
     municipality: Option<String>,
     address_key: Option<String>,
+    kind: Option<FacilityKind>,
+    /// The kind the candidate's name says (see [`kinds_conflict`]).
+    name_kind: Option<FacilityKind>,
 }
 
 /// An index of candidates for matching, normally the facilities of one prefecture (name-only matches
@@ -497,11 +334,57 @@ pub struct JoinIndex {
     entries: Vec<Entry>,
     by_municipality: HashMap<String, Vec<usize>>,
     by_name: HashMap<String, Vec<usize>>,
+    by_id: HashMap<String, usize>,
 }
 
 /// The first five characters of a municipality code (a 6-digit code carries a check digit).
 fn municipality_key(code: &str) -> String {
     code.trim().chars().take(5).collect()
+}
+
+/// The steps of a search, strongest first.
+const STEPS: [JoinMethod; 3] = [JoinMethod::ExactName, JoinMethod::ContainedName, JoinMethod::Address];
+
+/// A query with its comparison keys.
+struct Keys {
+    name: String,
+    literal: String,
+    municipality: Option<String>,
+    address: Option<String>,
+    kind: Option<FacilityKind>,
+    kind_from_name: bool,
+}
+
+impl Keys {
+    fn of(query: &JoinQuery<'_>) -> Self {
+        Keys {
+            name: normalize_facility_name(query.name),
+            literal: literal_name_key(query.name),
+            municipality: query.municipality_code.map(municipality_key),
+            address: query.address.and_then(normalize_address),
+            kind: query.kind,
+            kind_from_name: query.kind_from_name,
+        }
+    }
+
+    /// Whether the candidate is of the other kind (see [`kinds_conflict`]).
+    fn kind_conflict(&self, e: &Entry) -> bool {
+        let candidate = if self.kind_from_name { e.name_kind } else { e.kind };
+        matches!((self.kind, candidate), (Some(q), Some(c)) if q != c)
+    }
+
+    /// Whether a candidate passes one step (kind aside).
+    fn accepts(&self, step: JoinMethod, e: &Entry) -> bool {
+        match step {
+            JoinMethod::ExactName => e.name_key == self.name,
+            JoinMethod::ContainedName => contains_either(&e.name_key, &self.name),
+            JoinMethod::Address => {
+                self.address.is_some()
+                    && e.address_key == self.address
+                    && shares_name_token(&e.name_key, &self.name)
+            }
+        }
+    }
 }
 
 impl JoinIndex {
@@ -512,14 +395,18 @@ impl JoinIndex {
             let at = index.entries.len();
             let entry = Entry {
                 name_key: normalize_facility_name(&candidate.name),
+                literal_key: literal_name_key(&candidate.name),
                 municipality: candidate.municipality_code.as_deref().map(municipality_key),
                 address_key: candidate.address.as_deref().and_then(normalize_address),
+                kind: candidate.kind,
+                name_kind: name_kind(&candidate.name),
                 id: candidate.id,
             };
             if let Some(m) = &entry.municipality {
                 index.by_municipality.entry(m.clone()).or_default().push(at);
             }
             index.by_name.entry(entry.name_key.clone()).or_default().push(at);
+            index.by_id.entry(entry.id.clone()).or_insert(at);
             index.entries.push(entry);
         }
         index
@@ -535,6 +422,16 @@ impl JoinIndex {
         self.entries.is_empty()
     }
 
+    /// [`JoinIndex::find_query`] for a query without kind evidence.
+    pub fn find(
+        &self,
+        name: &str,
+        municipality_code: Option<&str>,
+        address: Option<&str>,
+    ) -> Option<JoinMatch> {
+        self.find_query(&JoinQuery::new(name, municipality_code, address))
+    }
+
     /// Finds the one candidate that is this facility, or `None` when there is none or more than one.
     ///
     /// With a municipality, in order: (a) equal normalised name in the municipality; (b) one name
@@ -543,77 +440,156 @@ impl JoinIndex {
     /// first two characters of one name found in a distinctive part of the other, see
     /// `shares_name_token`), the only such candidate; (d) an equal name anywhere in the index when it
     /// is unique there and that candidate's municipality is unknown. A step that finds several
-    /// candidates keeps the one at the same address (up to the house number) if exactly one is, and
-    /// otherwise ends the search with `None` rather than trying weaker evidence. Candidates of
-    /// another known municipality never match.
+    /// candidates keeps the one at the same address (up to the house number) if exactly one is, else
+    /// the one whose name is written exactly alike, entity and all (`国立病院機構高知病院` and
+    /// `高知病院` in one city), and otherwise ends the search with `None` rather than trying weaker
+    /// evidence. Candidates of another known municipality never match, nor do candidates of the
+    /// other kind when the query's kind is known (a clinic's filings never land on a hospital).
     ///
     /// Without a municipality, only an equal normalised name that is unique across the index matches.
-    pub fn find(
-        &self,
-        name: &str,
-        municipality_code: Option<&str>,
-        address: Option<&str>,
-    ) -> Option<JoinMatch> {
-        let key = normalize_facility_name(name);
-        if key.is_empty() {
+    pub fn find_query(&self, query: &JoinQuery<'_>) -> Option<JoinMatch> {
+        self.search(&Keys::of(query), true)
+    }
+
+    /// The candidate the query would have matched but for its kind (a clinic's filing that names a
+    /// hospital row), for the report; `None` when kinds played no part.
+    pub fn kind_refusal(&self, query: &JoinQuery<'_>) -> Option<JoinMatch> {
+        let keys = Keys::of(query);
+        keys.kind?;
+        let unguarded = self.search(&keys, false)?;
+        let at = *self.by_id.get(&unguarded.id)?;
+        keys.kind_conflict(&self.entries[at]).then_some(unguarded)
+    }
+
+    fn search(&self, keys: &Keys, guard_kind: bool) -> Option<JoinMatch> {
+        if keys.name.is_empty() {
             return None;
         }
+        let allowed = |at: usize| !guard_kind || !keys.kind_conflict(&self.entries[at]);
         let found = |at: usize, method| Some(JoinMatch { id: self.entries[at].id.clone(), method });
-        let same_name: &[usize] = self.by_name.get(&key).map_or(&[], Vec::as_slice);
-        let Some(municipality) = municipality_code.map(municipality_key) else {
-            return match same_name {
+        let same_name: Vec<usize> = self
+            .by_name
+            .get(&keys.name)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+            .filter(|&at| allowed(at))
+            .collect();
+        let Some(municipality) = &keys.municipality else {
+            return match same_name.as_slice() {
                 [only] => found(*only, JoinMethod::ExactName),
                 _ => None,
             };
         };
-        let pool: &[usize] = self.by_municipality.get(&municipality).map_or(&[], Vec::as_slice);
-        let query_address = address.and_then(normalize_address);
-        let same_address =
-            |at: &usize| query_address.is_some() && self.entries[*at].address_key == query_address;
-        let steps: [(JoinMethod, &EntryTest); 3] = [
-            (JoinMethod::ExactName, &|e: &Entry| e.name_key == key),
-            (JoinMethod::ContainedName, &|e: &Entry| contains_either(&e.name_key, &key)),
-            (JoinMethod::Address, &|e: &Entry| {
-                query_address.is_some()
-                    && e.address_key == query_address
-                    && shares_name_token(&e.name_key, &key)
-            }),
-        ];
-        for (method, accepts) in steps {
-            let hits: Vec<usize> = pool.iter().copied().filter(|&at| accepts(&self.entries[at])).collect();
+        let pool: &[usize] = self.by_municipality.get(municipality).map_or(&[], Vec::as_slice);
+        for method in STEPS {
+            let hits: Vec<usize> = pool
+                .iter()
+                .copied()
+                .filter(|&at| allowed(at) && keys.accepts(method, &self.entries[at]))
+                .collect();
             match hits.as_slice() {
                 [] => continue,
                 [only] => return found(*only, method),
-                _ => {
-                    // Several candidates (two 前田内科医院 in one ward): the address may tell them apart.
-                    let at_address: Vec<usize> = hits.into_iter().filter(same_address).collect();
-                    return match at_address.as_slice() {
-                        [only] => found(*only, method),
-                        _ => None,
-                    };
-                }
+                _ => return self.tie_break(keys, &hits).and_then(|at| found(at, method)),
             }
         }
-        match same_name {
+        match same_name.as_slice() {
             [only] if self.entries[*only].municipality.is_none() => found(*only, JoinMethod::ExactName),
             _ => None,
         }
     }
 
+    /// Among several candidates of one step: the only one at the query's address, else the only one
+    /// written exactly like the query (two 前田内科医院 in one ward; 高知病院 of two operators).
+    fn tie_break(&self, keys: &Keys, hits: &[usize]) -> Option<usize> {
+        let only = |pick: &dyn Fn(&Entry) -> bool| -> Option<usize> {
+            let picked: Vec<usize> = hits.iter().copied().filter(|&at| pick(&self.entries[at])).collect();
+            match picked.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            }
+        };
+        only(&|e: &Entry| keys.address.is_some() && e.address_key == keys.address)
+            .or_else(|| only(&|e: &Entry| e.literal_key == keys.literal))
+    }
+
+    /// Why the candidate `id` is not this query's match, in words, for the report: a kind conflict,
+    /// another municipality, names without a shared token, an ambiguity, or a claim by another query.
+    pub fn explain(&self, query: &JoinQuery<'_>, id: &str) -> String {
+        let Some(&at) = self.by_id.get(id) else {
+            return "not a candidate of the join (added from the same list)".to_owned();
+        };
+        let keys = Keys::of(query);
+        let e = &self.entries[at];
+        let kind_name = |k: Option<FacilityKind>| k.map_or("unknown", FacilityKind::as_str);
+        if keys.kind_conflict(e) {
+            let row = if keys.kind_from_name { "name" } else { "row" };
+            return format!(
+                "kind conflict: {} evidence vs {} {row}",
+                kind_name(keys.kind),
+                kind_name(e.kind)
+            );
+        }
+        let Some(municipality) = &keys.municipality else {
+            return "the address names no municipality: only a unique equal name could match".to_owned();
+        };
+        if let Some(other) = e.municipality.as_ref().filter(|m| *m != municipality) {
+            return format!("different municipality ({municipality} vs {other})");
+        }
+        let Some(step) = STEPS.iter().copied().find(|step| keys.accepts(*step, e)) else {
+            let same_address = keys.address.is_some() && e.address_key == keys.address;
+            return if same_address {
+                format!("same address but names {} vs {} share no name token", keys.name, e.name_key)
+            } else if shares_name_token(&e.name_key, &keys.name) {
+                format!(
+                    "names {} vs {} share a token but not the address ({} vs {})",
+                    keys.name,
+                    e.name_key,
+                    keys.address.as_deref().unwrap_or("no house number"),
+                    e.address_key.as_deref().unwrap_or("no house number")
+                )
+            } else {
+                format!("names {} vs {} share no name token", keys.name, e.name_key)
+            };
+        };
+        let pool: &[usize] = self.by_municipality.get(municipality).map_or(&[], Vec::as_slice);
+        let allowed = |at: usize| !keys.kind_conflict(&self.entries[at]);
+        for earlier in STEPS {
+            let hits: Vec<usize> = pool
+                .iter()
+                .copied()
+                .filter(|&at| allowed(at) && keys.accepts(earlier, &self.entries[at]))
+                .collect();
+            if hits.is_empty() {
+                continue;
+            }
+            let tied = hits.len() > 1 && self.tie_break(&keys, &hits).is_none();
+            let what = earlier.describe();
+            return match (earlier == step, tied) {
+                (true, true) => format!(
+                    "ambiguous: {} candidates with {what} ({}), none at the same address",
+                    hits.len(),
+                    keys.name
+                ),
+                (true, false) => "taken by another 施設基準 facility (one-to-one)".to_owned(),
+                (false, true) => format!(
+                    "ambiguous: {} other candidates with {what}, none at the same address",
+                    hits.len()
+                ),
+                (false, false) => format!("another candidate matched first ({what})"),
+            };
+        }
+        format!("not matched ({})", step.describe())
+    }
+
     /// Matches many facilities at once and makes the result one-to-one: when several queries get the
     /// same candidate, they all keep it only if their normalised names are equal (the same facility
     /// listed twice); otherwise a single [`JoinMethod::ExactName`] claimant keeps it and the others
-    /// lose it, and without one all lose it. Each query is (name, municipality code, address); the
-    /// result is in query order.
-    pub fn find_all<'q>(
-        &self,
-        queries: impl IntoIterator<Item = (&'q str, Option<&'q str>, Option<&'q str>)>,
-    ) -> Vec<Option<JoinMatch>> {
-        let queries: Vec<_> = queries.into_iter().collect();
-        let mut matches: Vec<Option<JoinMatch>> = queries
-            .iter()
-            .map(|(name, municipality, address)| self.find(name, *municipality, *address))
-            .collect();
+    /// lose it, and without one all lose it. The result is in query order.
+    pub fn find_all<'q>(&self, queries: impl IntoIterator<Item = JoinQuery<'q>>) -> Vec<Option<JoinMatch>> {
+        let queries: Vec<JoinQuery<'q>> = queries.into_iter().collect();
+        let mut matches: Vec<Option<JoinMatch>> = queries.iter().map(|q| self.find_query(q)).collect();
         let mut claims: HashMap<String, Vec<usize>> = HashMap::new();
         for (at, m) in matches.iter().enumerate() {
             if let Some(m) = m {
@@ -621,8 +597,8 @@ impl JoinIndex {
             }
         }
         for claimants in claims.values().filter(|c| c.len() > 1) {
-            let first_name = normalize_facility_name(queries[claimants[0]].0);
-            if claimants.iter().all(|&at| normalize_facility_name(queries[at].0) == first_name) {
+            let first_name = normalize_facility_name(queries[claimants[0]].name);
+            if claimants.iter().all(|&at| normalize_facility_name(queries[at].name) == first_name) {
                 continue;
             }
             let exact: Vec<usize> = claimants
@@ -643,62 +619,6 @@ impl JoinIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    mod names {
-        use super::*;
-
-        #[test]
-        fn legal_forms_and_corporate_names_are_removed() {
-            let n = normalize_facility_name;
-            assert_eq!(n("医療法人　朝日野会　朝日野総合病院"), "朝日野総合病院");
-            assert_eq!(n("医療法人仙寿会緒方医院"), "緒方医院");
-            assert_eq!(n("医療法人社団大徳会　大阿蘇病院"), "大阿蘇病院");
-            assert_eq!(n("医療法人　悠紀会病院"), "悠紀会病院", "会 followed by a bare 病院 is the name");
-            assert_eq!(n("医療法人　竹下内科医院"), "竹下内科医院");
-            assert_eq!(n("高森会　阿蘇やまなみ病院"), "阿蘇やまなみ病院");
-            assert_eq!(n("医療法人ブレス　本田レディースクリニック"), "本田レディースクリニック");
-            assert_eq!(n("医療法人　瀬口医院　ささ小児科"), "瀬口医院ささ小児科");
-            assert_eq!(n("恵和会　病院"), "恵和会病院", "a bare generic word is not a name");
-            assert_eq!(n("社団法人　熊本南会　南病院"), "南病院");
-            assert_eq!(n("社団三枝会　犬童内科胃腸科医院"), "犬童内科胃腸科医院");
-            assert_eq!(n("社会福祉法人恩賜財団済生会熊本病院"), "済生会熊本病院");
-            assert_eq!(n("済生会熊本病院"), "済生会熊本病院");
-            assert_eq!(n("仁誠会クリニック光の森"), "仁誠会クリニック光の森", "no legal form: kept");
-            assert_eq!(n("国家公務員共済組合連合会熊本中央病院"), "熊本中央病院");
-            assert_eq!(n("日本赤十字社熊本健康管理センター"), "熊本健康管理センター");
-        }
-
-        #[test]
-        fn national_organisations_are_removed() {
-            let n = normalize_facility_name;
-            assert_eq!(n("独立行政法人国立病院機構熊本南病院"), "熊本南病院");
-            assert_eq!(n("国立病院機構熊本南病院"), "熊本南病院");
-            assert_eq!(n("熊本南病院"), "熊本南病院");
-            assert_eq!(n("独立行政法人地域医療機能推進機構　人吉医療センター"), "人吉医療センター");
-            assert_eq!(n("独立行政法人労働者健康安全機構　熊本労災病院"), "熊本労災病院");
-            assert_eq!(n("独立行政法人労働者健康安全熊本労災病院"), "熊本労災病院");
-        }
-
-        #[test]
-        fn medical_association_names_are_kept() {
-            let n = normalize_facility_name;
-            assert_eq!(n("一般社団法人熊本市医師会熊本地域医療センター"), "熊本市医師会熊本地域医療センター");
-            assert_eq!(n("熊本市医師会熊本地域医療センター"), "熊本市医師会熊本地域医療センター");
-        }
-
-        #[test]
-        fn width_brackets_spaces_and_small_ke() {
-            let n = normalize_facility_name;
-            assert_eq!(n("ＡＢＣクリニック（旧　中央医院）"), "abcクリニック");
-            assert_eq!(n("ひかりヶ丘眼科・内科医院"), n("医療法人社団栄康会　ひかりケ丘眼科・内科医院"));
-            assert_eq!(n("熊本　第一　病院"), "熊本第一病院");
-            assert_ne!(n("玉之内医院"), n("玉の内医院"), "之 and の are different names");
-            assert_eq!(n("みなみ医院　医療法人南会"), "みなみ医院", "trailing legal entity");
-            assert_eq!(n("（医院"), "(医院", "unclosed bracket stays");
-            assert_eq!(n(""), "");
-            assert_eq!(n("医療法人"), "医療法人");
-        }
-    }
 
     mod addresses {
         use super::*;
@@ -777,6 +697,7 @@ mod tests {
                 name: name.to_owned(),
                 municipality_code: municipality.map(str::to_owned),
                 address: address.map(str::to_owned),
+                kind: None,
             }
         }
 
@@ -854,10 +775,10 @@ mod tests {
         fn find_all_is_one_to_one() {
             let idx = index();
             let matches = idx.find_all([
-                ("熊本市医師会熊本地域医療センター", Some("43101"), None),
-                ("熊本地域医療センター", Some("43101"), None),
-                ("山田眼科分院", Some("43102"), None),
-                ("医療法人　山田眼科分院", Some("43102"), None),
+                JoinQuery::new("熊本市医師会熊本地域医療センター", Some("43101"), None),
+                JoinQuery::new("熊本地域医療センター", Some("43101"), None),
+                JoinQuery::new("山田眼科分院", Some("43102"), None),
+                JoinQuery::new("医療法人　山田眼科分院", Some("43102"), None),
             ]);
             let ids: Vec<Option<&str>> = matches.iter().map(|m| m.as_ref().map(|m| m.id.as_str())).collect();
             assert_eq!(ids, vec![Some("h2"), None, Some("c5"), Some("c5")]);
@@ -870,6 +791,122 @@ mod tests {
             assert_eq!(idx.find("熊本南病院", Some("43213"), None), None);
             assert_eq!(index().find("", Some("43213"), None), None);
         }
+
+        fn of_kind(kind: FacilityKind, candidate: JoinCandidate) -> JoinCandidate {
+            JoinCandidate { kind: Some(kind), ..candidate }
+        }
+
+        fn query<'q>(
+            name: &'q str,
+            address: Option<&'q str>,
+            kind: Option<FacilityKind>,
+            from_name: bool,
+        ) -> JoinQuery<'q> {
+            JoinQuery { name, municipality_code: Some("43101"), address, kind, kind_from_name: from_name }
+        }
+
+        /// Hospitals and clinics of one municipality, as the 医療情報ネット files give them.
+        fn kinds_index() -> JoinIndex {
+            use FacilityKind::{Clinic, Hospital};
+            JoinIndex::new([
+                of_kind(
+                    Hospital,
+                    candidate("u", "青葉大学病院", Some("43101"), Some("熊本市中央区本荘１－１－１")),
+                ),
+                of_kind(
+                    Hospital,
+                    candidate("h", "青葉中央病院", Some("43101"), Some("熊本市中央区大江１－１")),
+                ),
+                of_kind(
+                    Hospital,
+                    candidate("b", "伴クリニック", Some("43101"), Some("熊本市中央区大江９－９")),
+                ),
+                of_kind(
+                    Clinic,
+                    candidate("c", "みどり内科", Some("43101"), Some("熊本市中央区水前寺２－２")),
+                ),
+                of_kind(Hospital, candidate("k1", "独立行政法人国立病院機構高知病院", Some("43101"), None)),
+                of_kind(Hospital, candidate("k2", "高知病院", Some("43101"), None)),
+            ])
+        }
+
+        #[test]
+        fn a_school_corporation_filing_joins_the_university_hospital() {
+            let idx = kinds_index();
+            let q = query("学校法人　青葉学園　青葉大学病院", None, Some(FacilityKind::Hospital), false);
+            assert_eq!(idx.find_query(&q).map(|m| m.id), Some("u".to_owned()));
+        }
+
+        #[test]
+        fn filings_or_beds_of_the_other_kind_refuse_a_candidate() {
+            let idx = kinds_index();
+            let clinic = query("青葉中央病院", None, Some(FacilityKind::Clinic), false);
+            assert_eq!(idx.find_query(&clinic), None, "clinic evidence never lands on a hospital row");
+            assert_eq!(idx.kind_refusal(&clinic).map(|m| m.id), Some("h".to_owned()));
+            assert_eq!(idx.explain(&clinic, "h"), "kind conflict: clinic evidence vs hospital row");
+            let hospital = query("みどり内科", None, Some(FacilityKind::Hospital), false);
+            assert_eq!(idx.find_query(&hospital), None);
+            let unknown = query("青葉中央病院", None, None, false);
+            assert_eq!(idx.find_query(&unknown).map(|m| m.id), Some("h".to_owned()));
+            assert_eq!(idx.kind_refusal(&unknown), None, "no evidence, no refusal");
+            let agreeing = query("青葉中央病院", None, Some(FacilityKind::Hospital), false);
+            assert_eq!(idx.kind_refusal(&agreeing), None);
+        }
+
+        #[test]
+        fn a_kind_from_the_name_refuses_only_a_name_of_the_other_kind() {
+            let idx = kinds_index();
+            // 医療情報ネット lists 伴クリニック as a hospital: the same name cannot say otherwise.
+            let same_name = query("伴クリニック", None, Some(FacilityKind::Clinic), true);
+            assert_eq!(idx.find_query(&same_name).map(|m| m.id), Some("b".to_owned()));
+            // An attached clinic that contains the hospital's name is not the hospital.
+            let attached = query("青葉中央病院附属クリニック", None, Some(FacilityKind::Clinic), true);
+            assert_eq!(idx.find_query(&attached), None);
+            assert_eq!(idx.explain(&attached, "h"), "kind conflict: clinic evidence vs hospital name");
+        }
+
+        #[test]
+        fn names_that_differ_only_by_their_operator_are_told_apart_by_the_writing() {
+            let idx = kinds_index();
+            let nho = query("独立行政法人国立病院機構　高知病院", None, None, false);
+            assert_eq!(idx.find_query(&nho).map(|m| m.id), Some("k1".to_owned()));
+            assert_eq!(
+                idx.find_query(&query("高知病院", None, None, false)).map(|m| m.id),
+                Some("k2".to_owned())
+            );
+            let other = query("医療法人高知会　高知病院", None, None, false);
+            assert_eq!(idx.find_query(&other), None, "a third writing stays ambiguous");
+            assert_eq!(
+                idx.explain(&other, "k2"),
+                "ambiguous: 2 candidates with same name (高知病院), none at the same address"
+            );
+        }
+
+        #[test]
+        fn explanations_name_the_reason() {
+            let idx = index();
+            let q = JoinQuery::new("あおば医院", Some("43202"), None);
+            assert_eq!(idx.explain(&q, "c8"), "different municipality (43202 vs 43203)");
+            let q = JoinQuery::new("ひまわりクリニック", Some("43102"), Some("熊本市東区佐土原１－８－３３"));
+            assert_eq!(
+                idx.explain(&q, "c3"),
+                "same address but names ひまわりクリニック vs すずらん内科クリニック share no name token"
+            );
+            let q = JoinQuery::new("すずらんクリニック", Some("43102"), Some("熊本市東区佐土原９－９"));
+            assert_eq!(
+                idx.explain(&q, "c3"),
+                "names すずらんクリニック vs すずらん内科クリニック share a token but not the address (熊本市東区佐土原9-9 vs 熊本市東区佐土原1-8-33)"
+            );
+            let q = JoinQuery::new("山田眼科", Some("43102"), None);
+            assert_eq!(idx.explain(&q, "c4"), "taken by another 施設基準 facility (one-to-one)");
+            assert_eq!(idx.explain(&q, "c5"), "another candidate matched first (same name)");
+            assert_eq!(idx.explain(&q, "nobody"), "not a candidate of the join (added from the same list)");
+            let q = JoinQuery::new("山田眼科", None, None);
+            assert_eq!(
+                idx.explain(&q, "c4"),
+                "the address names no municipality: only a unique equal name could match"
+            );
+        }
     }
 
     /// The real Kumamoto data: 施設基準 facilities (九州厚生局, 2025-10-01) against the 医療情報ネット
@@ -881,6 +918,7 @@ mod tests {
 
         use crate::ingest::CsvTable;
         use crate::ingest::kijun::{KijunFacility, read_kijun};
+        use crate::ingest::kijun_kind::KindBasis;
         use crate::model::Capability;
 
         struct Kumamoto {
@@ -916,6 +954,7 @@ mod tests {
                     name: r.get(name).to_owned(),
                     municipality_code: Some(format!("{:0>2}{:0>3}", r.get(pref), r.get(city))),
                     address: Some(r.get(address).to_owned()),
+                    kind: Some(FacilityKind::Hospital),
                 })
                 .collect();
             let hospital_ids: HashSet<String> = candidates.iter().map(|c| c.id.clone()).collect();
@@ -936,6 +975,7 @@ mod tests {
                     name: r.get(name).to_owned(),
                     municipality_code,
                     address: Some(r.get(address).to_owned()),
+                    kind: Some(FacilityKind::Clinic),
                 });
             }
             assert_eq!(candidates.len(), 199 + 1_191);
@@ -965,14 +1005,23 @@ mod tests {
                 municipality_code_from_address(&f.address, &self.municipalities)
             }
 
+            /// The query of a 施設基準 facility, as the import makes it.
+            fn query<'a>(&self, f: &'a KijunFacility, municipality: Option<&'a str>) -> JoinQuery<'a> {
+                let kind = f.kind();
+                JoinQuery {
+                    name: &f.name,
+                    municipality_code: municipality,
+                    address: Some(&f.address),
+                    kind: kind.is_evidenced().then_some(kind.kind),
+                    kind_from_name: kind.basis == KindBasis::Name,
+                }
+            }
+
             fn join(&self) -> Vec<Option<JoinMatch>> {
                 let municipalities: Vec<Option<String>> =
                     self.facilities.iter().map(|f| self.municipality(f)).collect();
                 self.index.find_all(
-                    self.facilities
-                        .iter()
-                        .zip(&municipalities)
-                        .map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
+                    self.facilities.iter().zip(&municipalities).map(|(f, m)| self.query(f, m.as_deref())),
                 )
             }
         }
@@ -1063,10 +1112,20 @@ mod tests {
                 .iter()
                 .zip(&matches)
                 .filter(|(f, m)| {
-                    m.is_none()
-                        && k.index.find(&f.name, k.municipality(f).as_deref(), Some(&f.address)).is_some()
+                    let municipality = k.municipality(f);
+                    m.is_none() && k.index.find_query(&k.query(f, municipality.as_deref())).is_some()
                 })
                 .count();
+            let refused_for_kind: Vec<String> = k
+                .facilities
+                .iter()
+                .filter_map(|f| {
+                    let municipality = k.municipality(f);
+                    let refused = k.index.kind_refusal(&k.query(f, municipality.as_deref()))?;
+                    Some(format!("{} ↛ {}", f.name, k.names[&refused.id]))
+                })
+                .collect();
+            println!("refused for their kind: {refused_for_kind:?}");
             println!("matches dropped to keep the join one-to-one: {one_by_one}");
             let unmatched_hospitals: Vec<&str> = pairs
                 .iter()
@@ -1082,9 +1141,10 @@ mod tests {
             assert_eq!(capability, (352, 369));
             assert_eq!(capability_hospitals, (98, 100));
             assert_eq!(capability_hospitals_to_hospital, 98);
-            // 日本赤十字社熊本健康管理センター shares its site (and the token 熊本) with 熊本赤十字病院, which
-            // keeps its exact match.
-            assert_eq!(one_by_one, 1);
+            // 日本赤十字社熊本健康管理センター shares its site (and the token 熊本) with 熊本赤十字病院; its
+            // clinic filings keep it off the hospital before the one-to-one rule has to.
+            assert_eq!(one_by_one, 0);
+            assert_eq!(refused_for_kind, ["日本赤十字社熊本健康管理センター ↛ 熊本赤十字病院"]);
             // 球磨病院 and 酒井病院 (no tracked filing) are not in the MHLW hospital file at all;
             // PROVENANCE names the two with tracked filings.
             assert_eq!(

@@ -11,10 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use geo::{Contains, Point};
 
+use super::kijun_join::KijunSummary;
 use super::mesh_library::MeshLibrary;
 use super::pipeline::{
-    ImportOptions, ImportOutcome, ImportReport, KijunSummary, PopulationSummary, PrefectureImport,
-    PrefectureReport, count_capabilities, summarize_kinds,
+    ImportOptions, ImportOutcome, ImportReport, PopulationSummary, PrefectureImport, PrefectureReport,
+    count_capabilities, summarize_kinds,
 };
 use crate::ingest::{Disposition, Rejection, SourceSpec, SourceStats};
 use crate::model::{PopulationCell, all_prefecture_codes, prefecture_name};
@@ -69,6 +70,7 @@ pub(super) fn merge(
         if let Some(k) = &part_report.kijun {
             kijun = Some(add_kijun(kijun.unwrap_or_default(), k));
         }
+        report.kijun_join.extend(part_report.kijun_join.iter().cloned());
         if let Some(p) = &part_report.population {
             population_areas.extend(p.areas.iter().cloned());
             present_meshes.extend(p.present_meshes.iter().copied());
@@ -301,15 +303,7 @@ fn merge_counts(
 }
 
 fn add_kijun(mut sum: KijunSummary, part: &KijunSummary) -> KijunSummary {
-    sum.facilities += part.facilities;
-    sum.with_capabilities += part.with_capabilities;
-    sum.matched += part.matched;
-    sum.matched_with_capabilities += part.matched_with_capabilities;
-    sum.added += part.added;
-    sum.skipped_without_capability += part.skipped_without_capability;
-    for (method, n) in &part.by_method {
-        *sum.by_method.entry(method.clone()).or_default() += n;
-    }
+    sum.add(part);
     sum
 }
 

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::cells::{AreaMeshPopulation, MeshFile, MeshLayout, MeshScope, build_from_inputs};
-use super::join::{JoinCandidate, JoinIndex};
+use super::kijun_join::{JoinEntry, JoinOutcome, KijunSummary, join_kijun};
 use super::mesh_library::MeshLibrary;
 use super::placement::{Extent, Placed, Placer, RowRef};
 use super::progress::Progress;
 use crate::geocode::{Gazetteer, TownPoint, read_town_points};
 use crate::ingest::area_population::read_area_population;
 use crate::ingest::kaigo::read_care_offices;
-use crate::ingest::kijun::read_kijun;
+use crate::ingest::kijun::{KijunFacility, read_kijun};
 use crate::ingest::ksj::{build_areas, read_a38_membership, read_n03, read_n03_other_prefectures};
 use crate::ingest::mhlw::{MhlwFacilityRow, read_mhlw_facilities};
 use crate::ingest::seeds::{GatheringRow, read_cancer_hubs, read_peer_support, read_salons};
@@ -90,25 +90,6 @@ pub struct KindSummary {
     pub municipality: usize,
 }
 
-/// How the 施設基準 filings joined onto 医療情報ネット facilities.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct KijunSummary {
-    /// Facilities in the 施設基準 list (of this prefecture).
-    pub facilities: usize,
-    /// Of them, with at least one filing kanwamap tracks.
-    pub with_capabilities: usize,
-    /// Matched to a 医療情報ネット hospital or clinic.
-    pub matched: usize,
-    /// Matched, among those with a tracked filing.
-    pub matched_with_capabilities: usize,
-    /// Added as new facilities (tracked filing, no match), placed by the geocoder.
-    pub added: usize,
-    /// Not imported: no tracked filing and no match.
-    pub skipped_without_capability: usize,
-    /// Matches by method.
-    pub by_method: BTreeMap<String, usize>,
-}
-
 /// What the mesh population import did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PopulationSummary {
@@ -172,6 +153,9 @@ pub struct ImportReport {
     pub capabilities: BTreeMap<String, usize>,
     /// The 施設基準 join (summed over the prefectures that have a 施設基準 list).
     pub kijun: Option<KijunSummary>,
+    /// The 施設基準 join, facility by facility: what became of each, by what evidence, and for each
+    /// added one its nearest hospitals or clinics and why they were refused.
+    pub kijun_join: Vec<JoinEntry>,
     /// The mesh population, when imported.
     pub population: Option<PopulationSummary>,
     /// Problems that are not about one row (e.g. a municipality without an area).
@@ -518,94 +502,39 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Reads the 施設基準 list and joins it onto the hospitals and clinics read so far (see
+    /// [`join_kijun`]): matches, merges of duplicates, additions placed by the geocoder.
     fn read_kijun(&mut self, placer: &Placer<'_>, book: &mut FacilityBook) -> Result<(), ImportError> {
         let Some((spec, path)) = self.optional("kijun_ika")? else { return Ok(()) };
         let label = self.label(&path);
         let pref = self.pref.clone();
         let kijun = self.absorb(&path, read_kijun(&path, &spec.id, &pref)?);
-        let candidates: Vec<JoinCandidate> = book
-            .facilities
-            .values()
-            .filter(|f| matches!(f.kind, FacilityKind::Hospital | FacilityKind::Clinic))
-            .map(|f| JoinCandidate {
-                id: f.id.0.clone(),
-                name: f.name.clone(),
-                municipality_code: f.municipality_code.clone(),
-                address: f.address.clone(),
-            })
-            .collect();
-        let index = JoinIndex::new(candidates);
-        let mut summary = KijunSummary { facilities: kijun.len(), ..KijunSummary::default() };
-        let municipalities: Vec<Option<String>> = kijun
-            .iter()
-            .map(|f| placer.gazetteer().municipality_of(&f.address).map(|(code, _)| code.to_owned()))
-            .collect();
-        // One-to-one: two filings never land on the same 医療情報ネット facility.
-        let matches = index.find_all(
-            kijun
-                .iter()
-                .zip(&municipalities)
-                .map(|(f, m)| (f.name.as_str(), m.as_deref(), Some(f.address.as_str()))),
-        );
-        for ((facility, municipality), found) in kijun.into_iter().zip(municipalities).zip(matches) {
-            let capabilities = facility.capabilities();
-            if !capabilities.is_empty() {
-                summary.with_capabilities += 1;
-            }
-            let source_ref = SourceRef { source: spec.id.clone(), line: facility.first_line };
-            if let Some(found) = found {
-                summary.matched += 1;
-                if !capabilities.is_empty() {
-                    summary.matched_with_capabilities += 1;
-                }
-                *summary.by_method.entry(format!("{:?}", found.method)).or_default() += 1;
-                if let Some(target) = book.facilities.get_mut(&found.id) {
-                    for entry in capabilities {
-                        target.add_capability(entry);
-                    }
-                    if target.phone.is_none() {
-                        target.phone = facility.phone.clone();
-                    }
-                    target.sources.push(source_ref);
-                }
-                continue;
-            }
-            if capabilities.is_empty() {
-                summary.skipped_without_capability += 1;
-                continue;
-            }
-            let at = RowRef { source: &spec.id, file: &label, line: facility.first_line };
-            let Some(placed) = placer.place(
-                at,
-                &PublishedCoordinate::Missing,
-                &facility.address,
-                &mut self.report.rejections,
-            ) else {
-                self.dropped_later(&spec.id);
-                continue;
-            };
-            summary.added += 1;
-            let kind = if facility.is_hospital() { FacilityKind::Hospital } else { FacilityKind::Clinic };
-            let new = Facility {
-                id: facility.id(),
-                kind,
-                name: facility.name.clone(),
-                name_kana: None,
-                address: Some(facility.address.clone()),
-                municipality_code: municipality.or(placed.geocoded_municipality),
-                area_code: None,
-                pref_code: self.pref.clone(),
-                location: placed.location,
-                phone: facility.phone.clone(),
-                url: None,
-                beds: facility.beds_total,
-                schedule: None,
-                capabilities,
-                sources: vec![source_ref],
-            };
-            self.insert(book, new, &spec.id, &label);
+        let gazetteer = placer.gazetteer();
+        let municipality_of =
+            |address: &str| gazetteer.municipality_of(address).map(|(code, _)| code.to_owned());
+        let mut rejections = Vec::new();
+        let mut place = |f: &KijunFacility| {
+            let at = RowRef { source: &spec.id, file: &label, line: f.first_line };
+            placer.place(at, &PublishedCoordinate::Missing, &f.address, &mut rejections)
+        };
+        let joined = join_kijun(&mut book.facilities, kijun, &spec.id, &municipality_of, &mut place);
+        self.report.rejections.extend(rejections);
+        for _ in joined.entries.iter().filter(|e| e.outcome == JoinOutcome::Dropped) {
+            self.dropped_later(&spec.id);
         }
-        self.report.kijun = Some(summary);
+        for (id, line) in joined.id_clashes {
+            self.report.rejections.push(Rejection {
+                source: spec.id.clone(),
+                file: label.clone(),
+                line,
+                field: Some("id".into()),
+                value: Some(id),
+                reason: "duplicate facility id; the first row was kept".into(),
+                disposition: Disposition::Dropped,
+            });
+        }
+        self.report.kijun = Some(joined.summary);
+        self.report.kijun_join = joined.entries;
         Ok(())
     }
 

@@ -35,6 +35,79 @@ pub fn write_rejections_csv(path: &Path, report: &ImportReport) -> std::io::Resu
     Ok(())
 }
 
+/// Writes the 施設基準 join report, one row per 施設基準 facility (UTF-8 with BOM, for Excel): its
+/// number, name, address, phone and tracked filings; its kind with the evidence and any conflict;
+/// what became of it (joined, merged, added, skipped, dropped) onto which facility by what
+/// evidence; a match refused for its kind; and for an added facility its two nearest hospitals or
+/// clinics with distance and why each was refused.
+pub fn write_join_csv(path: &Path, report: &ImportReport) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    file.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(file);
+    let mut header: Vec<String> = [
+        "outcome",
+        "code",
+        "line",
+        "name",
+        "address",
+        "phone",
+        "tracked_filings",
+        "kind",
+        "kind_basis",
+        "kind_because",
+        "kind_conflicts",
+        "facility_id",
+        "facility_name",
+        "evidence",
+        "kind_refusal",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for n in 1..=2 {
+        for field in ["id", "name", "kind", "distance_m", "refused_because"] {
+            header.push(format!("nearest{n}_{field}"));
+        }
+    }
+    writer.write_record(&header)?;
+    for e in &report.kijun_join {
+        let mut row: Vec<String> = vec![
+            e.outcome.as_str().to_owned(),
+            e.code.clone(),
+            e.line.to_string(),
+            e.name.clone(),
+            e.address.clone(),
+            e.phone.clone().unwrap_or_default(),
+            e.filings.join(" "),
+            e.kind.kind.as_str().to_owned(),
+            e.kind.basis.as_str().to_owned(),
+            e.kind.because.clone(),
+            e.kind.conflicts.join("; "),
+            e.facility_id.clone().unwrap_or_default(),
+            e.facility_name.clone().unwrap_or_default(),
+            e.evidence.clone(),
+            e.kind_refusal.clone().unwrap_or_default(),
+        ];
+        for n in 0..2 {
+            match e.nearest.get(n) {
+                Some(c) => row.extend([
+                    c.id.clone(),
+                    c.name.clone(),
+                    c.kind.as_str().to_owned(),
+                    format!("{:.0}", c.distance_m),
+                    c.refused_because.clone(),
+                ]),
+                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+            }
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// The end-of-import summary: rows read, accepted and rejected per source, facilities by kind and
 /// precision, capabilities, the 施設基準 join.
 pub fn summary_text(report: &ImportReport) -> String {
@@ -88,16 +161,30 @@ pub fn summary_text(report: &ImportReport) -> String {
             |part: usize, whole: usize| if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 };
         let _ = writeln!(
             out,
-            "\n施設基準 join: {} of {} facilities matched to 医療情報ネット ({:.1} %); with a tracked filing {} of {} ({:.1} %); {} added from the address; {} skipped (no tracked filing, no match)",
+            "\n施設基準 join: {} of {} facilities matched to 医療情報ネット ({:.1} %); with a tracked filing {} of {} ({:.1} %); {} merged into a facility already listed, {} added from the address; {} skipped (no tracked filing, no match), {} dropped",
             k.matched,
             k.facilities,
             rate(k.matched, k.facilities),
             k.matched_with_capabilities,
             k.with_capabilities,
             rate(k.matched_with_capabilities, k.with_capabilities),
+            k.merged,
             k.added,
-            k.skipped_without_capability
+            k.skipped_without_capability,
+            k.dropped
         );
+        let kinds: Vec<String> = k.kinds.iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "  kinds: {}; {} kept off a match of the other kind, {} with conflicting kind evidence",
+            kinds.join(", "),
+            k.kind_refusals,
+            k.kind_conflicts
+        );
+        if !k.merged_by_evidence.is_empty() {
+            let merged: Vec<String> = k.merged_by_evidence.iter().map(|(e, n)| format!("{e} {n}")).collect();
+            let _ = writeln!(out, "  merged by: {}", merged.join(", "));
+        }
     }
     if let Some(p) = &report.population {
         let meshes: Vec<String> = p.present_meshes.iter().map(u16::to_string).collect();

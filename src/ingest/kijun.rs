@@ -12,8 +12,9 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::kijun_kind::{KindDecision, decide_kind};
 use super::{CsvRow, CsvTable, IngestError, Parsed};
-use crate::model::{Capability, CapabilityEntry, FacilityId};
+use crate::model::{Capability, CapabilityEntry, FacilityId, FacilityKind};
 
 /// One facility of the list with all its accepted filings.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,18 +107,16 @@ impl KijunFacility {
         entries
     }
 
-    /// Whether the facility is a 病院 (hospital) rather than a 診療所 (clinic).
-    ///
-    /// The list does not say so; the rule is: 20 beds or more (医療法 第1条の5: a hospital has 20 or
-    /// more inpatient beds, a clinic at most 19), or any filing that only a hospital can make
-    /// (支援病１/２/３ 在宅療養支援病院, 在緩診病, 在後病 在宅療養後方支援病院, 緩１/緩２ 緩和ケア病棟).
-    /// Everything else counts as a clinic, including facilities whose 病床数 is blank.
+    /// Whether the facility is a 病院 (hospital) or a 診療所 (clinic), with the evidence that decided it
+    /// (beds by law, then filings only one kind can hold, then the name; see
+    /// [`super::kijun_kind`]).
+    pub fn kind(&self) -> KindDecision {
+        decide_kind(self.beds_total, self.beds_text.as_deref(), &self.filings, &self.name)
+    }
+
+    /// Whether [`KijunFacility::kind`] says hospital.
     pub fn is_hospital(&self) -> bool {
-        self.beds_total.is_some_and(|beds| beds >= 20)
-            || self.filings.iter().any(|f| {
-                let code = ascii_digits(&f.code);
-                code.starts_with("支援病") || matches!(code.as_str(), "在緩診病" | "在後病" | "緩1" | "緩2")
-            })
+        self.kind().kind == FacilityKind::Hospital
     }
 }
 

@@ -11,6 +11,7 @@ mod error;
 pub mod estat_mesh;
 pub mod kaigo;
 pub mod kijun;
+pub mod kijun_kind;
 pub mod ksj;
 mod manifest;
 pub mod mhlw;
