@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$KANWAMAP_REPO"
-pref=$(normalize_prefecture "${KANWAMAP_PREFECTURE:-43}" KANWAMAP_PREFECTURE)
+pref=$(normalize_prefectures "${KANWAMAP_PREFECTURE:-43}" KANWAMAP_PREFECTURE)
 require_cargo
 require_commands python3:python3 curl:curl
 [ "$load" -eq 0 ] || require_commands wrk:wrk

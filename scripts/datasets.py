@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Dataset helpers for scripts/fetch-data.sh: reads data/sources.toml and converts Geolonia latest.csv.
 
-    datasets.py list MANIFEST PREF            one line per source, fields separated by \\x1f:
-                                              id, fetch, required|optional, download URL, page URL,
-                                              title, what is lost without it, then the file
-                                              patterns ({pref} filled in)
-    datasets.py status MANIFEST PREF DIR      which sources the data directory lacks (and what
-                                              that costs); exit 3 when a required one is missing
+    datasets.py list MANIFEST PREFS           one line per source and prefecture, fields separated
+                                              by \\x1f: key (the id, or id@NN for a source whose
+                                              files name the prefecture), fetch, required|optional,
+                                              download URL (or the bundled file), page URL, title,
+                                              what is lost without it, then the file patterns
+                                              ({pref} filled in); PREFS is 43 or 11,43
+    datasets.py status MANIFEST PREFS DIR     which sources the data directory lacks per prefecture
+                                              (and what that costs); exit 3 when a required one is
+                                              missing for any of them
     datasets.py town-points IN OUT PREF       Geolonia latest.csv -> pref,city,town,koaza,lat,lng
 
 Standard library only (tomllib needs Python 3.11).
@@ -70,11 +73,16 @@ def load_sources(manifest, pref):
         if not re.fullmatch(r"[a-z0-9_]+", sid):
             fail(f"{where}: id must be lower-case letters, digits and _")
         fetch = s.get("fetch")
-        if fetch not in ("download", "mirror"):
-            fail(f"{where}: fetch must be \"download\" or \"mirror\", not {fetch!r}")
+        if fetch not in ("download", "mirror", "bundled"):
+            fail(f"{where}: fetch must be \"download\", \"mirror\" or \"bundled\", not {fetch!r}")
         download = (s.get("download") or "").replace("{pref}", pref)
         if fetch == "download" and not re.match(r"https?://", download):
             fail(f"{where}: fetch = \"download\" needs an http(s) download URL")
+        if fetch == "bundled":
+            # A small table kept in the repository (data/tables/), copied into the data dir.
+            download = (s.get("bundled") or "").replace("{pref}", pref)
+            if not download.startswith("tables/") or ".." in download.split("/"):
+                fail(f"{where}: fetch = \"bundled\" needs bundled = \"tables/<file>\" (under data/)")
         files = [p.replace("{pref}", pref) for p in s.get("files", [])]
         if not files:
             fail(f"{where}: files is empty")
@@ -82,7 +90,13 @@ def load_sources(manifest, pref):
             if p.startswith("/") or ".." in p.split("/") or "*" in p.rpartition("/")[0]:
                 fail(f"{where}: bad pattern {p!r} (relative, no '..', '*' only in the file name)")
         title = s.get("title", "")
-        fields = [sid, fetch, "required" if s.get("required") else "optional", download,
+        # Fetched once per prefecture when its URL names the prefecture or its file is made per
+        # prefecture (the first pattern, where a download is placed, names it: town points cut
+        # from Geolonia's national file); a national file is fetched once for all.
+        raw_files = s.get("files", [])
+        per_prefecture = "{pref}" in (s.get("download") or "") or bool(raw_files and "{pref}" in raw_files[0])
+        key = f"{sid}@{pref}" if per_prefecture else sid
+        fields = [key, fetch, "required" if s.get("required") else "optional", download,
                   s.get("url", ""), title, FEATURES.get(sid, title), *files]
         if any(SEP in x or "\n" in x for x in fields):
             fail(f"{where}: a field contains a control character")
@@ -105,25 +119,57 @@ def resolve(data_dir, patterns):
     return []
 
 
-def cmd_list(manifest, pref):
-    for fields in load_sources(manifest, pref):
-        print(SEP.join(fields))
+def prefectures(prefs):
+    """The 2-digit codes of a comma-separated list (validated by the shell already)."""
+    codes = [p.strip() for p in prefs.split(",") if p.strip()]
+    if not codes or not all(re.fullmatch(r"\d\d", c) and 1 <= int(c) <= 47 for c in codes):
+        fail(f"not a list of prefecture codes: {prefs!r}")
+    return codes
 
 
-def cmd_status(manifest, pref, data_dir):
-    sources = load_sources(manifest, pref)
-    missing_required, present = [], []
-    for sid, fetch, required, _download, _url, title, feature, *patterns in sources:
-        if resolve(data_dir, patterns):
-            present.append(sid)
-            continue
-        how = "only a mirror provides it" if fetch == "mirror" else "download it or use a mirror"
-        print(f"  MISSING  {sid:<24} {title} [{required}; {how}]")
-        print(f"           without it: {feature}")
-        print(f"           expected: {patterns[0]}")
-        if required == "required":
-            missing_required.append(sid)
-    print(f"  {len(present)} of {len(sources)} sources present" + (f": {', '.join(present)}" if present else ""))
+def cmd_list(manifest, prefs):
+    """One line per national source, one per prefecture for the others (no key twice)."""
+    seen = set()
+    for pref in prefectures(prefs):
+        for fields in load_sources(manifest, pref):
+            if fields[0] not in seen:
+                seen.add(fields[0])
+                print(SEP.join(fields))
+
+
+HOW = {
+    "mirror": "only a mirror provides it",
+    "download": "download it or use a mirror",
+    "bundled": "scripts/fetch-data.sh copies it from data/tables",
+}
+
+
+def cmd_status(manifest, prefs, data_dir):
+    missing_required = []
+    codes = prefectures(prefs)
+    for pref in codes:
+        sources = load_sources(manifest, pref)
+        present, missing = [], []
+        for sid, fetch, required, _download, _url, title, feature, *patterns in sources:
+            if resolve(data_dir, patterns):
+                present.append(sid.split("@")[0])
+                continue
+            missing.append((sid.split("@")[0], fetch, required, title, feature, patterns[0]))
+            if required == "required":
+                missing_required.append(f"{sid.split('@')[0]} ({pref})")
+        label = f"prefecture {pref}: " if len(codes) > 1 else ""
+        # Many prefectures: one line each, the details only for required sources.
+        for sid, fetch, required, title, feature, expected in missing:
+            if len(codes) > 1 and required != "required":
+                continue
+            print(f"  {label}MISSING  {sid:<24} {title} [{required}; {HOW[fetch]}]")
+            print(f"           without it: {feature}")
+            print(f"           expected: {expected}")
+        if len(codes) > 1:
+            absent = ", ".join(m[0] for m in missing) or "none"
+            print(f"  {label}{len(present)} of {len(sources)} sources present; missing: {absent}")
+        else:
+            print(f"  {len(present)} of {len(sources)} sources present" + (f": {', '.join(present)}" if present else ""))
     if missing_required:
         print(f"  -> `kanwamap import` fails without: {', '.join(missing_required)}")
         sys.exit(3)

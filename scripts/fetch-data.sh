@@ -10,7 +10,7 @@ SCRIPT_NAME="fetch-data"
 
 usage() {
 	cat <<EOF
-Usage: scripts/fetch-data.sh [--prefecture NN] [--manifest FILE] [--force]
+Usage: scripts/fetch-data.sh [--prefecture NN|NN,NN|all] [--manifest FILE] [--force]
 
 Fills the data directory \${KANWAMAP_DATA_DIR:-<repo>/var/data}.
 
@@ -22,12 +22,14 @@ Source, first found wins:
   only when its file list, sizes or times differ. A data dir that is (a symlink to) the mirror is
   left alone. The mirror itself is never written to.
   3. Without a mirror: every source of data/sources.toml with fetch = "download" is downloaded
-  (curl, with retries); sources with fetch = "mirror" cannot be obtained online and are listed
-  with what the application lacks without them. Nothing reaches the data dir until every download
+  (curl, with retries; a national file once for all prefectures), sources with fetch =
+  "bundled" are copied from the repository's data/tables, and sources with fetch = "mirror"
+  cannot be obtained online and are listed with what the application lacks without them. Nothing reaches the data dir until every download
   succeeded; downloads are kept in <data dir>.fetching and resumed on the next run.
 
 Options:
-  --prefecture NN  prefecture code for {pref} in the manifest (default \$KANWAMAP_PREFECTURE or 43)
+  --prefecture P   the prefectures for {pref} in the manifest: a code (43), a list (11,43) or
+                   all (default \$KANWAMAP_PREFECTURE or 43)
   --manifest FILE  the dataset manifest (default <repo>/data/sources.toml)
   --force          copy or download again even when the data dir looks up to date
 
@@ -59,7 +61,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
-pref=$(normalize_prefecture "$pref" "$pref_origin")
+pref=$(normalize_prefectures "$pref" "$pref_origin")
 manifest=$(abs_path "$manifest")
 [ -f "$manifest" ] || die "manifest not found: $manifest"
 data_dir=$(kanwamap_data_dir)
@@ -216,10 +218,19 @@ fetch_source() {
 	[ -n "$name" ] || name=download
 	rm -rf -- "$work"
 	mkdir -p -- "$work"
-	log "$id: downloading $url"
+	# One download per URL and run: Geolonia's national file serves every prefecture's town points.
+	local cache
+	cache=$staging/.download/by-url/$(printf '%s' "$url" | sha256sum | cut -c1-16)
 	local rc=0
-	curl --fail --silent --show-error --location --retry 3 --retry-delay 5 --retry-connrefused \
-		--connect-timeout 20 --max-time 1800 --output "$work/$name.part" -- "$url" || rc=$?
+	if [ -f "$cache/$name" ]; then
+		log "$id: using the download of $url made earlier in this run"
+		cp -- "$cache/$name" "$work/$name.part"
+	else
+		log "$id: downloading $url"
+		curl --fail --silent --show-error --location --retry 3 --retry-delay 5 --retry-connrefused \
+			--connect-timeout 20 --max-time 1800 --output "$work/$name.part" -- "$url" || rc=$?
+		if [ "$rc" -eq 0 ]; then mkdir -p -- "$cache" && cp -- "$work/$name.part" "$cache/$name"; fi
+	fi
 	if [ "$rc" -ne 0 ]; then
 		rm -rf -- "$work"
 		warn "$id: download failed (curl exit $rc): $url"
@@ -235,9 +246,9 @@ fetch_source() {
 	fi
 	mv -- "$work/$name.part" "$work/$name"
 
-	if [ "$id" = town_points ]; then
+	if [ "${id%@*}" = town_points ]; then
 		# Geolonia's national latest.csv becomes the per-prefecture file the importer reads.
-		datasets town-points "$work/$name" "$staging/${patterns[0]}" "$pref" || {
+		datasets town-points "$work/$name" "$staging/${patterns[0]}" "${id#*@}" || {
 			rm -rf -- "$work"
 			warn "$id: could not convert $name to ${patterns[0]}"
 			return 1
@@ -301,6 +312,25 @@ fetch_source() {
 	log "$id: placed ${placed[*]}"
 }
 
+# Copies a table kept in the repository (fetch = "bundled") to where the first pattern that
+# matches its name looks.
+place_bundled() {
+	local id=$1 file=$2 pattern dir
+	shift 2
+	for pattern in "$@"; do
+		if name_matches "${file##*/}" "${pattern##*/}"; then
+			dir=${pattern%/*}
+			[ "$dir" != "$pattern" ] || dir=.
+			mkdir -p -- "$staging/$dir"
+			cp -- "$file" "$staging/$dir/${file##*/}"
+			log "$id: copied ${file#"$KANWAMAP_REPO"/} (kept in the repository)"
+			return 0
+		fi
+	done
+	warn "$id: no pattern of the manifest matches ${file##*/} ($*)"
+	return 1
+}
+
 fetch_online() {
 	check_writable_target
 	require_commands curl:curl unzip:unzip
@@ -310,7 +340,7 @@ fetch_online() {
 	lines=$(datasets list "$manifest" "$pref") || die "cannot read $manifest"
 	while IFS=$'\x1f' read -r -a fields; do
 		id=${fields[0]} fetch=${fields[1]} required=${fields[2]} title=${fields[5]} feature=${fields[6]}
-		if [ "$fetch" = mirror ]; then
+		if [ "$fetch" = mirror ] || { [ "$fetch" = bundled ] && [ ! -f "$KANWAMAP_REPO/data/${fields[3]}" ]; }; then
 			provides "$data_dir" "${fields[@]:7}" ||
 				mirror_only+=("$id ($required): $title"$'\n'"        without it: $feature")
 		elif [ "$force" -eq 1 ] || ! provides "$data_dir" "${fields[@]:7}"; then
@@ -339,7 +369,11 @@ fetch_online() {
 			log "$id: already downloaded by an earlier run (in $staging)"
 			continue
 		fi
-		fetch_source "$id" "$url" "$page" "${patterns[@]}" || failed+=("$id")
+		if [ "${fields[1]}" = bundled ]; then
+			place_bundled "$id" "$KANWAMAP_REPO/data/$url" "${patterns[@]}" || failed+=("$id")
+		else
+			fetch_source "$id" "$url" "$page" "${patterns[@]}" || failed+=("$id")
+		fi
 	done <<<"$lines"
 
 	if [ "${#failed[@]}" -gt 0 ]; then

@@ -20,13 +20,25 @@ kanwamap_data_dir() { repo_path "${KANWAMAP_DATA_DIR:-var/data}"; }
 kanwamap_db() { repo_path "${KANWAMAP_DB:-var/kanwamap.sqlite}"; }
 kanwamap_addr() { printf '%s\n' "${KANWAMAP_ADDR:-127.0.0.1:8080}"; }
 
-# Prints the prefecture code as two digits (01..47), or dies naming where the bad value came from.
-normalize_prefecture() {
-	local value=$1 origin=$2
-	if ! [[ $value =~ ^[0-9]{1,2}$ ]] || ((10#$value < 1 || 10#$value > 47)); then
-		die "$origin: '$value' is not a prefecture code (01..47; Kumamoto is 43)"
+# Prints a prefecture selection as 2-digit codes joined by commas (`all` = the 47; `43`, `4`,
+# `11,43`), or dies naming where the bad value came from. The import takes the same selection.
+normalize_prefectures() {
+	local value=$1 origin=$2 item out=() n
+	[ -n "${value//[ ,]/}" ] || die "$origin: empty (a code 01..47 such as 43, a list such as 11,43, or all)"
+	if [ "${value,,}" = all ]; then
+		for n in $(seq 1 47); do out+=("$(printf '%02d' "$n")"); done
+	else
+		IFS=',' read -r -a items <<<"$value"
+		for item in "${items[@]}"; do
+			item=${item// /}
+			[ -n "$item" ] || continue
+			if ! [[ $item =~ ^[0-9]{1,2}$ ]] || ((10#$item < 1 || 10#$item > 47)); then
+				die "$origin: '$item' is not a prefecture code (01..47; Kumamoto is 43), nor a list such as 11,43, nor all"
+			fi
+			out+=("$(printf '%02d' "$((10#$item))")")
+		done
 	fi
-	printf '%02d\n' "$((10#$value))"
+	printf '%s\n' "${out[@]}" | sort -u | paste -sd, -
 }
 
 # Makes a path absolute without resolving symlinks (the data dir may legitimately be a link):

@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$KANWAMAP_REPO"
-pref=$(normalize_prefecture "${KANWAMAP_PREFECTURE:-43}" KANWAMAP_PREFECTURE)
+pref=$(normalize_prefectures "${KANWAMAP_PREFECTURE:-43}" KANWAMAP_PREFECTURE)
 data_dir=$(kanwamap_data_dir)
 db=$(kanwamap_db)
 addr=$(kanwamap_addr)
@@ -66,20 +66,28 @@ needs_import() {
 if needs_import; then
 	mkdir -p -- "$(dirname -- "$db")"
 	report=${db%.sqlite}.import-report.txt
-	# Import into a new file and swap it in: a failed import must not leave a fresh-looking but
-	# broken database behind (nor destroy the previous one).
-	tmp_db=$db.importing
-	rm -f -- "$tmp_db" "$tmp_db-wal" "$tmp_db-shm"
 	log "importing $data_dir (prefecture $pref) -> $db"
-	if ! "$bin" import --data-dir "$data_dir" --prefecture "$pref" --db "$tmp_db" \
-		--manifest "$KANWAMAP_REPO/data/sources.toml" --report "$report"; then
+	if [ -f "$db" ]; then
+		# In place: the database also holds what users wrote (pharmacy stock, tokens, audit), which
+		# a re-import keeps; the registry is replaced in one transaction, so a failed or refused
+		# import (e.g. a partial download that would shrink the registry) leaves it as it was.
+		"$bin" import --data-dir "$data_dir" --prefecture "$pref" --db "$db" \
+			--manifest "$KANWAMAP_REPO/data/sources.toml" --report "$report" ||
+			die "import failed; the database is unchanged (see the messages above and $report)"
+	else
+		# A first import goes to a new file that is moved into place only when complete, so a
+		# failure never leaves a fresh-looking but empty database behind.
+		tmp_db=$db.importing
 		rm -f -- "$tmp_db" "$tmp_db-wal" "$tmp_db-shm"
-		die "import failed (see the messages above and $report)"
+		if ! "$bin" import --data-dir "$data_dir" --prefecture "$pref" --db "$tmp_db" \
+			--manifest "$KANWAMAP_REPO/data/sources.toml" --report "$report"; then
+			rm -f -- "$tmp_db" "$tmp_db-wal" "$tmp_db-shm"
+			die "import failed (see the messages above and $report)"
+		fi
+		rm -f -- "$db-wal" "$db-shm" "$tmp_db-shm"
+		[ ! -e "$tmp_db-wal" ] || mv -f -- "$tmp_db-wal" "$db-wal"
+		mv -f -- "$tmp_db" "$db"
 	fi
-	# A WAL left beside the new file belongs to it: move it along (SQLite finds it by name).
-	rm -f -- "$db-wal" "$db-shm" "$tmp_db-shm"
-	[ ! -e "$tmp_db-wal" ] || mv -f -- "$tmp_db-wal" "$db-wal"
-	mv -f -- "$tmp_db" "$db"
 	log "imported; rejected rows are listed in $report"
 else
 	log "$db is up to date (--reimport to import again)"

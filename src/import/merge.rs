@@ -37,7 +37,7 @@ pub(super) fn merge(
     let mut report =
         ImportReport { prefecture: selection_label(&options.prefectures), ..ImportReport::default() };
     let mut registry = Registry::default();
-    let mut used: Vec<(SourceSpec, String)> = Vec::new();
+    let mut used: Vec<(String, SourceSpec)> = Vec::new();
     let mut per_run_stats: Vec<Vec<SourceStats>> = Vec::new();
     let mut per_run_rejections: Vec<Vec<Rejection>> = Vec::new();
     let mut missing: Option<BTreeSet<String>> = None;
@@ -132,7 +132,7 @@ pub(super) fn merge(
             pref: pref.clone(),
             cell,
         }));
-        used.extend(part_used);
+        used.extend(part_used.iter().map(|(spec, _)| (pref.clone(), spec.clone())));
         per_run_stats.push(part_report.sources);
         per_run_rejections.push(rejections);
     }
@@ -165,12 +165,21 @@ pub(super) fn merge(
     rejections.sort_by_key(|r| (order.get(&r.source).copied().unwrap_or(usize::MAX), r.line));
     stats.sort_by_key(|s| (manifest_position(options, &s.source), s.file.clone()));
 
-    // One credit per source, in manifest order, however many files and prefectures it had.
-    let mut seen = HashSet::new();
-    let mut specs: Vec<&SourceSpec> =
-        used.iter().map(|(spec, _)| spec).filter(|s| seen.insert(s.id.clone())).collect();
-    specs.sort_by_key(|s| manifest_position(options, &s.id));
-    registry.sources = specs.iter().map(|spec| SourceRecord::from_spec(spec, &stats)).collect();
+    // One credit per source, in manifest order, however many files and prefectures it had, naming
+    // the publishers of the prefectures that used it (the 施設基準 list of each 地方厚生局).
+    let mut users: BTreeMap<String, (SourceSpec, Vec<String>)> = BTreeMap::new();
+    for (pref, spec) in &used {
+        let entry = users.entry(spec.id.clone()).or_insert_with(|| (spec.clone(), Vec::new()));
+        if !entry.1.contains(pref) {
+            entry.1.push(pref.clone());
+        }
+    }
+    let mut specs: Vec<(SourceSpec, Vec<String>)> = users.into_values().collect();
+    specs.sort_by_key(|(s, _)| manifest_position(options, &s.id));
+    registry.sources = specs
+        .iter()
+        .map(|(spec, prefs)| SourceRecord::from_spec(&spec.for_prefectures(prefs), &stats))
+        .collect();
 
     report.facilities_by_kind = summarize_kinds(&registry.facilities);
     report.capabilities = count_capabilities(&registry.facilities);

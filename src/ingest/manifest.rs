@@ -28,8 +28,11 @@ pub struct SourceSpec {
     /// A direct download URL, when one exists.
     #[serde(default)]
     pub download: Option<String>,
-    /// How scripts/fetch-data.sh obtains it: "download" or "mirror".
+    /// How scripts/fetch-data.sh obtains it: "download", "bundled" or "mirror".
     pub fetch: String,
+    /// For `fetch = "bundled"`: the file in the repository's `data/` directory (`{pref}` allowed).
+    #[serde(default)]
+    pub bundled: Option<String>,
     /// Licence.
     pub licence: String,
     /// The credit line the application must show.
@@ -76,6 +79,28 @@ impl Manifest {
 }
 
 impl SourceSpec {
+    /// The credit as it applies to the prefectures that used this source: `{bureau}` in the
+    /// publisher, title or attribution becomes their regional bureaus of health and welfare
+    /// (地方厚生局, e.g. 九州厚生局), joined by 「・」 when there are several.
+    pub fn for_prefectures(&self, prefectures: &[String]) -> SourceSpec {
+        let mut bureaus: Vec<&str> = Vec::new();
+        for pref in prefectures {
+            if let Some(bureau) = crate::model::regional_health_bureau(pref)
+                && !bureaus.contains(&bureau)
+            {
+                bureaus.push(bureau);
+            }
+        }
+        let bureau = if bureaus.is_empty() { "地方厚生局".to_owned() } else { bureaus.join("・") };
+        let fill = |text: &str| text.replace("{bureau}", &bureau);
+        SourceSpec {
+            publisher: fill(&self.publisher),
+            title: fill(&self.title),
+            attribution: fill(&self.attribution),
+            ..self.clone()
+        }
+    }
+
     /// The patterns of this source for a prefecture, `{pref}` filled in.
     pub fn patterns(&self, pref_code: &str) -> Vec<String> {
         self.files.iter().map(|p| p.replace("{pref}", pref_code)).collect()
@@ -156,10 +181,40 @@ mod tests {
         assert!(manifest.sources.len() >= 10);
         for s in &manifest.sources {
             assert!(!s.attribution.is_empty(), "{} lacks attribution", s.id);
-            assert!(s.fetch == "download" || s.fetch == "mirror", "{}: fetch={}", s.id, s.fetch);
+            assert!(
+                ["download", "bundled", "mirror"].contains(&s.fetch.as_str()),
+                "{}: fetch={}",
+                s.id,
+                s.fetch
+            );
             assert!(s.fetch != "download" || s.download.is_some(), "{} lacks a download URL", s.id);
+            if s.fetch == "bundled" {
+                // The bundled table of Kumamoto exists in the repository and lands where the
+                // source's patterns look.
+                let bundled =
+                    s.bundled.as_deref().expect("a bundled source names its file").replace("{pref}", "43");
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(&bundled);
+                assert!(path.is_file(), "{}: {} missing", s.id, path.display());
+                let name = path.file_name().and_then(|n| n.to_str()).expect("a file name");
+                assert!(
+                    s.patterns("43").iter().any(|p| wildcard_match(p.rsplit('/').next().unwrap_or(p), name)),
+                    "{}: no pattern matches {name}",
+                    s.id
+                );
+            }
         }
         assert!(manifest.source("mhlw_hospitals").is_some_and(|s| s.required));
+    }
+
+    #[test]
+    fn the_bureau_of_the_prefectures_is_credited() {
+        let kijun = Manifest::builtin().source("kijun_ika").expect("kijun_ika").clone();
+        assert!(kijun.attribution.contains("{bureau}"), "{}", kijun.attribution);
+        let kumamoto = kijun.for_prefectures(&["43".into()]);
+        assert_eq!(kumamoto.attribution, "九州厚生局「届出受理医療機関名簿」を加工して作成");
+        let two = kijun.for_prefectures(&["11".into(), "43".into(), "40".into()]);
+        assert!(two.attribution.starts_with("関東信越厚生局・九州厚生局「"), "{}", two.attribution);
+        assert!(!two.publisher.contains('{'), "{}", two.publisher);
     }
 
     #[test]
@@ -175,6 +230,7 @@ mod tests {
             url: String::new(),
             download: None,
             fetch: "mirror".into(),
+            bundled: None,
             licence: String::new(),
             attribution: String::new(),
             as_of: None,

@@ -28,5 +28,5 @@ pub use opioid::{
 pub use population::PopulationCell;
 pub use prefecture::{
     PrefectureSelectionError, all_prefecture_codes, all_prefecture_names, parse_prefecture_selection,
-    prefecture_code_of_name, prefecture_name,
+    prefecture_code_of_name, prefecture_name, regional_health_bureau,
 };

@@ -70,6 +70,23 @@ pub fn all_prefecture_names() -> &'static [&'static str] {
     &PREFECTURES
 }
 
+/// The regional bureau of health and welfare (地方厚生局) whose jurisdiction a prefecture lies in:
+/// the office that accepts its medical institutions' 施設基準 filings and publishes the
+/// 届出受理医療機関名簿. Shikoku's four prefectures are served by the 四国厚生支局 branch.
+pub fn regional_health_bureau(code: &str) -> Option<&'static str> {
+    let n: u8 = code.parse().ok().filter(|_| prefecture_name(code).is_some())?;
+    Some(match n {
+        1 => "北海道厚生局",
+        2..=7 => "東北厚生局",
+        8..=15 | 19 | 20 => "関東信越厚生局",
+        16 | 17 | 21..=24 => "東海北陸厚生局",
+        18 | 25..=30 => "近畿厚生局",
+        31..=35 => "中国四国厚生局",
+        36..=39 => "四国厚生支局",
+        _ => "九州厚生局",
+    })
+}
+
 /// The 47 codes, "01" to "47".
 pub fn all_prefecture_codes() -> impl Iterator<Item = String> {
     (1..=PREFECTURES.len()).map(|n| format!("{n:02}"))
@@ -137,6 +154,18 @@ mod tests {
         assert_eq!(prefecture_name("48"), None);
         assert_eq!(prefecture_name("1"), None);
         assert_eq!(prefecture_name("xx"), None);
+    }
+
+    #[test]
+    fn every_prefecture_has_its_bureau() {
+        assert_eq!(regional_health_bureau("43"), Some("九州厚生局"));
+        assert_eq!(regional_health_bureau("11"), Some("関東信越厚生局"));
+        assert_eq!(regional_health_bureau("18"), Some("近畿厚生局"), "福井 is in 近畿's jurisdiction");
+        assert_eq!(regional_health_bureau("19"), Some("関東信越厚生局"), "山梨");
+        assert_eq!(regional_health_bureau("37"), Some("四国厚生支局"));
+        assert_eq!(regional_health_bureau("47"), Some("九州厚生局"));
+        assert_eq!(regional_health_bureau("48"), None);
+        assert!(all_prefecture_codes().all(|c| regional_health_bureau(&c).is_some()));
     }
 
     mod selection {
