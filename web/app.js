@@ -50,9 +50,17 @@ const BADGES = {
 
 const COVERED_RAMP = [0.5, '#d73027', 0.9, '#fc8d59', 0.97, '#fee08b', 1, '#1a9850'];
 
+/** Areas without a covered share (no 500 m mesh population imported): grey, never the 0 % red. */
+const NO_MESH_COLOUR = '#bdbdbd';
+
+/** Where the chosen prefecture is remembered. */
+const PREFECTURE_KEY = 'kanwamap.prefecture';
+
 const state = {
   setId: 'home_care',
   radiusKm: 16,
+  prefecture: '', // the chosen prefecture's code; '' = every imported prefecture
+  prefectures: null, // GET /api/prefectures, when the server has it
   hiddenKinds: new Set(),
   home: null, // {lat, lon}
   nearest: null, // {origin, roles: [{role, query, response|error}]}
@@ -102,10 +110,16 @@ async function getJson(url) {
 
 const absolute = (path) => new URL(path, window.location.href).href;
 
+/** The provider set, radius and chosen prefecture: the tiles' and /api/coverage's parameters. */
 function coverageParams() {
   const set = PROVIDER_SETS.find((s) => s.id === state.setId) ?? PROVIDER_SETS[0];
-  return { ...set.params, radius_km: state.radiusKm };
+  return { ...set.params, radius_km: state.radiusKm, prefecture: state.prefecture || undefined };
 }
+
+/** The imported prefectures (an empty list until /api/prefectures answered). */
+const importedPrefectures = () => state.prefectures?.prefectures ?? [];
+
+const prefectureOf = (code) => importedPrefectures().find((p) => p.code === code);
 
 function tileJsonUrl(layer, params = {}) {
   const qs = query(params);
@@ -214,7 +228,12 @@ function addDataLayers() {
     source: 'areas',
     'source-layer': 'areas',
     paint: {
-      'fill-color': ['interpolate', ['linear'], ['coalesce', ['get', 'covered_share'], 0], ...COVERED_RAMP],
+      'fill-color': [
+        'case',
+        ['has', 'covered_share'],
+        ['interpolate', ['linear'], ['get', 'covered_share'], ...COVERED_RAMP],
+        NO_MESH_COLOUR,
+      ],
       'fill-opacity': 0.45,
     },
   });
@@ -313,12 +332,102 @@ function setVisible(layers, visible) {
   }
 }
 
-/** The choropleth, the cells and the table follow the provider set and radius. */
+/**
+ * Points a vector source at another TileJSON; resolves once the new TileJSON is in (or after 3 s).
+ * MapLibre re-parses rather than fetches again a tile still in flight when the new TileJSON
+ * arrives (its state stays "loading"), so such a tile would keep the old parameters: when tiles
+ * were in flight, the visible ones are fetched again once the map has settled.
+ */
+function retarget(id, url) {
+  const source = map.getSource(id);
+  if (!source || source.url === url) return Promise.resolve();
+  const inFlight = !map.isSourceLoaded(id);
+  const loaded = new Promise((resolve) => {
+    const timer = setTimeout(done, 3000);
+    function done() {
+      clearTimeout(timer);
+      map.off('sourcedata', onData);
+      resolve();
+    }
+    function onData(event) {
+      if (event.sourceId === id && event.sourceDataType === 'metadata') done();
+    }
+    map.on('sourcedata', onData);
+  });
+  source.setUrl(url);
+  if (inFlight) {
+    map.once('idle', () => {
+      if (source.url === url) map.refreshTiles(id);
+    });
+  }
+  return loaded;
+}
+
+/** The choropleth, the cells and the table follow the provider set, radius and prefecture. */
 function providerSetChanged() {
   const params = coverageParams();
-  map.getSource('areas')?.setUrl(tileJsonUrl('areas', params));
-  map.getSource('coverage')?.setUrl(tileJsonUrl('coverage', params));
   loadCoverage();
+  return Promise.all([
+    retarget('areas', tileJsonUrl('areas', params)),
+    retarget('coverage', tileJsonUrl('coverage', params)),
+  ]);
+}
+
+// ---- prefecture selector ---------------------------------------------------------------------
+
+/** The option labels follow the language: 熊本県 / Kumamoto. */
+function renderPrefectureSelect() {
+  const list = importedPrefectures();
+  const select = document.getElementById('prefecture');
+  const name = (p) => (getLang() === 'ja' ? p.name : p.name_en);
+  select.replaceChildren(
+    ...(list.length > 1 ? [el('option', { value: '', selected: state.prefecture === '' }, t('prefecture.all'))] : []),
+    ...list.map((p) => el('option', { value: p.code, selected: p.code === state.prefecture }, name(p))),
+  );
+  // One prefecture: nothing to choose, and the page looks as it always did.
+  document.getElementById('prefecture-field').hidden = list.length < 2;
+  document.getElementById('legend-no-mesh').hidden = !list.some((p) => p.areas_with_complete_population < p.areas);
+}
+
+/** The bounds to show: the chosen prefecture's, else those of every imported prefecture. */
+function prefectureBounds() {
+  return prefectureOf(state.prefecture)?.bounds ?? state.prefectures?.bounds ?? null;
+}
+
+function fitTo(bounds, animate = false) {
+  if (!bounds) return;
+  const [w, s, e, n] = bounds;
+  // Keep the prefecture clear of the legend on the right.
+  const legend = document.getElementById('legend').offsetWidth || 0;
+  map.fitBounds([[w, s], [e, n]], {
+    padding: { top: 16, bottom: 24, left: 16, right: Math.min(legend + 24, map.getContainer().clientWidth / 3) },
+    animate,
+  });
+}
+
+/** The stored choice when it is still an imported prefecture (a new import may have dropped it). */
+function storedPrefecture() {
+  try {
+    const code = localStorage.getItem(PREFECTURE_KEY) ?? '';
+    return prefectureOf(code) && importedPrefectures().length > 1 ? code : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The last prefecture choice, settled once the map has moved to it. */
+let prefectureChosen = Promise.resolve();
+
+async function choosePrefecture(code) {
+  state.prefecture = prefectureOf(code) ? code : '';
+  try {
+    localStorage.setItem(PREFECTURE_KEY, state.prefecture);
+  } catch {
+    // Not remembered, but the page still follows the choice.
+  }
+  // Move once the sources have their new TileJSON, so the new view's tiles are asked for with it.
+  await providerSetChanged();
+  fitTo(prefectureBounds());
 }
 
 // ---- raster base map (optional) --------------------------------------------------------------
@@ -624,16 +733,23 @@ function parseLatLon(text) {
 
 // ---- areas: table, chart, CSV ----------------------------------------------------------------
 
+let coverageSeq = 0;
+
 async function loadCoverage() {
   const params = coverageParams();
+  const seq = ++coverageSeq;
   document.getElementById('csv-download').href = `/api/coverage?${query({ ...params, format: 'csv' })}`;
+  let coverage = null;
+  let coverageError = null;
   try {
-    state.coverage = await getJson(`/api/coverage?${query(params)}`);
-    state.coverageError = null;
+    coverage = await getJson(`/api/coverage?${query(params)}`);
   } catch (error) {
-    state.coverage = null;
-    state.coverageError = error.message;
+    coverageError = error.message;
   }
+  // A later choice (another prefecture, set or radius) may have overtaken this one: keep the newest.
+  if (seq !== coverageSeq) return;
+  state.coverage = coverage;
+  state.coverageError = coverageError;
   renderAreas();
 }
 
@@ -650,18 +766,54 @@ function renderAreas() {
     chart.replaceChildren();
     return;
   }
-  const row = (area, isTotal) => el(
-    'tr',
-    { class: isTotal ? 'total' : '', dataset: { code: area.code } },
-    el('th', { scope: 'row' }, isTotal ? t('areas.total') : area.name,
-      area.population_complete === false ? el('span', { class: 'warn', title: t('areas.incomplete') }, ' *') : null),
-    el('td', { class: 'num' }, formatNumber(area.population)),
-    el('td', { class: 'num' }, formatPercent(area.covered_share)),
-    el('td', { class: 'num' }, formatPercent(area.covered_65plus_share)),
-    el('td', { class: 'num' }, formatNumber(area.providers_per_100k, 1)),
-  );
+  const row = (area, isTotal) => {
+    const noMesh = noMeshPopulation(area);
+    const noData = !isTotal && !setHasData(area.code.slice(0, 2));
+    return el(
+      'tr',
+      { class: [isTotal ? 'total' : '', noMesh ? 'no-mesh' : ''].filter(Boolean).join(' '), dataset: noMesh ? { code: area.code, noMesh: 'true' } : { code: area.code } },
+      el('th', { scope: 'row' }, isTotal ? totalLabel() : area.name,
+        area.population_complete === false && !noMesh ? el('span', { class: 'warn', title: t('areas.incomplete') }, ' *') : null,
+        noData ? el('span', { class: 'warn', title: t('areas.noProviderData') }, ' †') : null),
+      // Without mesh cells the mesh population is 0: the census figure is the one to show.
+      el('td', { class: 'num' }, formatNumber(noMesh ? (area.census_population ?? 0) : area.population)),
+      noMesh
+        ? el('td', { class: 'no-mesh-note', colspan: 2, title: t('areas.noMeshTitle') }, t('areas.noMesh'))
+        : [
+          el('td', { class: 'num' }, formatPercent(area.covered_share)),
+          el('td', { class: 'num' }, formatPercent(area.covered_65plus_share)),
+        ],
+      el('td', { class: 'num' }, noData ? t('areas.noData') : formatNumber(area.providers_per_100k, 1)),
+    );
+  };
   body.replaceChildren(...state.coverage.areas.map((a) => row(a, false)), row(state.coverage.total, true));
   chart.replaceChildren(barChart(state.coverage.areas));
+}
+
+/** An area (or total) without any 500 m cell: no covered share to show, and never a 0 %. */
+function noMeshPopulation(area) {
+  return area.cells === 0 && (area.covered_share === null || area.covered_share === undefined);
+}
+
+/**
+ * Whether the registry has data on the chosen providers in a prefecture: its facilities of the
+ * set's kind, or (for capability sets) its 施設基準 capabilities. Without, its providers per
+ * 100,000 would be a silent 0.
+ */
+function setHasData(prefCode) {
+  const p = prefectureOf(prefCode);
+  if (!p) return true;
+  const set = PROVIDER_SETS.find((s) => s.id === state.setId) ?? PROVIDER_SETS[0];
+  if (set.params.needs) return p.capabilities;
+  return (p.facilities?.[set.params.kind] ?? 0) > 0;
+}
+
+/** The total row: 県全体 (都/道/府全体) for one prefecture, 合計 for several. */
+function totalLabel() {
+  const list = importedPrefectures();
+  const one = prefectureOf(state.prefecture) ?? (list.length === 1 ? list[0] : null);
+  if (!one && list.length > 1) return t('areas.totalSeveral');
+  return t('areas.total', { unit: one?.name?.slice(-1) ?? '県' });
 }
 
 /** Horizontal bars of the covered share, one per area, coloured like the choropleth. */
@@ -678,8 +830,13 @@ function barChart(areas) {
   svg.append(svgEl('text', { x: 0, y: 12, class: 'chart-title' }, t('areas.chartTitle')));
   areas.forEach((area, i) => {
     const y = 20 + i * rowHeight;
-    const share = Math.max(0, Math.min(1, area.covered_share ?? 0));
     svg.append(svgEl('text', { x: labelWidth - 4, y: y + 12, 'text-anchor': 'end', class: 'chart-label' }, area.name));
+    if (noMeshPopulation(area)) {
+      // No bar: a 0 % bar would claim nobody is covered.
+      svg.append(svgEl('text', { x: labelWidth + 4, y: y + 12, class: 'chart-no-mesh', 'data-code': area.code }, t('areas.noMesh')));
+      return;
+    }
+    const share = Math.max(0, Math.min(1, area.covered_share ?? 0));
     svg.append(svgEl('rect', { x: labelWidth, y: y + 2, width: barMax, height: rowHeight - 5, fill: '#eeeeee' }));
     svg.append(svgEl('rect', {
       x: labelWidth, y: y + 2, width: (barMax * share).toFixed(1), height: rowHeight - 5, fill: rampColour(share),
@@ -737,6 +894,7 @@ function selectTab(name) {
 function rerender() {
   document.title = `kanwamap ${t('app.title')}`;
   renderLegend();
+  renderPrefectureSelect();
   renderNearest();
   renderAreas();
   renderCredits();
@@ -774,6 +932,9 @@ function wireControls() {
   document.getElementById('layer-areas').addEventListener('change', (e) => setVisible(['areas-fill'], e.target.checked));
   document.getElementById('layer-coverage').addEventListener('change', (e) => setVisible(['coverage-fill'], e.target.checked));
   document.getElementById('layer-basemap').addEventListener('change', (e) => setVisible(['basemap'], e.target.checked));
+  document.getElementById('prefecture').addEventListener('change', (e) => {
+    prefectureChosen = choosePrefecture(e.target.value);
+  });
   document.getElementById('provider-set').addEventListener('change', (e) => {
     state.setId = e.target.value;
     providerSetChanged();
@@ -849,7 +1010,11 @@ function showSuggestions(candidates) {
       event.preventDefault();
       chooseCandidate(c);
     },
-  }, c.normalized, ' ', el('small', {}, t(`precision.${c.precision}`)))));
+  }, c.normalized, ' ', el('small', {}, t(`precision.${c.precision}`)),
+  // A municipality name may exist in several prefectures of a national registry.
+  importedPrefectures().length > 1 && c.prefecture
+    ? el('small', { class: 'pref' }, getLang() === 'ja' ? c.prefecture : (prefectureOf(c.pref_code)?.name_en ?? c.prefecture))
+    : null)));
   list.hidden = candidates.length === 0;
   document.getElementById('search-input').setAttribute('aria-expanded', String(!list.hidden));
 }
@@ -874,28 +1039,27 @@ async function start() {
   renderLegend();
   wireControls();
   const loaded = new Promise((resolve) => map.once('load', resolve));
-  const [config, sources, catalogue, areasTile] = await Promise.all([
+  const [config, sources, catalogue, prefectures] = await Promise.all([
     getJson('/api/config').catch(() => null),
     getJson('/api/sources').catch(() => []),
     getJson('/api/opioids').catch(() => null),
-    getJson('/tiles/areas.json').catch(() => null),
+    getJson('/api/prefectures').catch(() => null),
     loaded,
   ]);
   state.sources = sources;
   state.catalogue = catalogue;
+  state.prefectures = prefectures;
+  state.prefecture = storedPrefecture();
+  renderPrefectureSelect();
+  // A national view needs to zoom out further than one prefecture.
+  if (importedPrefectures().length > 1) map.setMinZoom(4);
   renderCredits();
   map.addImage('badge-star', starImage().image, { pixelRatio: 2 });
   addDataLayers();
   wireMapEvents();
-  if (areasTile?.bounds) {
-    const [w, s, e, n] = areasTile.bounds;
-    // Keep the prefecture clear of the legend on the right.
-    const legend = document.getElementById('legend').offsetWidth || 0;
-    map.fitBounds([[w, s], [e, n]], {
-      padding: { top: 16, bottom: 24, left: 16, right: Math.min(legend + 24, map.getContainer().clientWidth / 3) },
-      animate: false,
-    });
-  }
+  // The chosen prefecture, else every imported one (the TileJSON's bounds on an older server).
+  const bounds = prefectureBounds() ?? (await getJson('/tiles/areas.json').catch(() => null))?.bounds;
+  fitTo(bounds);
   // Start with the attribution folded: the same credits are listed in the panel.
   map.once('idle', () => {
     const attribution = document.querySelector('.maplibregl-ctrl-attrib');
@@ -912,6 +1076,9 @@ window.kanwamap = {
   state,
   setHome,
   KIND_COLOURS,
+  choosePrefecture,
+  /** Resolves once the map has moved to the last prefecture chosen. */
+  prefectureChosen: () => prefectureChosen,
   /** Resolves at the next `idle` (everything loaded and drawn). */
   idle: () => new Promise((resolve) => {
     map.once('idle', resolve);

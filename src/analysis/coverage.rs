@@ -163,23 +163,73 @@ pub fn compute(
         })
         .collect();
     let all: Vec<usize> = (0..cells.len()).collect();
-    let census_total = areas.iter().map(|a| a.population).sum::<Option<u64>>();
-    let complete_total = areas
-        .iter()
-        .map(|a| a.population_complete)
-        .collect::<Option<Vec<bool>>>()
-        .map(|v| v.iter().all(|c| *c));
-    let total = summarize(
-        "total",
-        "合計",
-        &all,
-        cells,
-        &cell_results,
-        facilities.iter().enumerate().filter(|(i, f)| params.providers.contains(*i, f, stock_mask)).count(),
-        census_total,
-        complete_total,
-    );
+    let providers =
+        facilities.iter().enumerate().filter(|(i, f)| params.providers.contains(*i, f, stock_mask)).count();
+    let total = total_row(&all, cells, &cell_results, providers, areas.iter());
     Coverage { cells: cell_results, areas: area_rows, total }
+}
+
+/// The row of several areas together: their cells (`members`), the providers of the set among
+/// them, and their census population and completeness (unknown when one area's is).
+fn total_row<'a>(
+    members: &[usize],
+    cells: &[PopulationCell],
+    results: &[CellCoverage],
+    providers: usize,
+    areas: impl Iterator<Item = &'a Area> + Clone,
+) -> AreaCoverage {
+    let census_total = areas.clone().map(|a| a.population).sum::<Option<u64>>();
+    let complete_total =
+        areas.map(|a| a.population_complete).collect::<Option<Vec<bool>>>().map(|v| v.iter().all(|c| *c));
+    summarize("total", "合計", members, cells, results, providers, census_total, complete_total)
+}
+
+/// A coverage table: one row per area and their total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageTable {
+    /// Per area, by area code.
+    pub areas: Vec<AreaCoverage>,
+    /// The areas together.
+    pub total: AreaCoverage,
+}
+
+/// A part of the registry a table is restricted to (e.g. some prefectures): which areas, cells and
+/// facilities belong to it.
+pub struct Part<'a> {
+    /// Whether an area belongs to the part.
+    pub area: &'a dyn Fn(&Area) -> bool,
+    /// Whether a cell (by position) belongs to the part.
+    pub cell: &'a dyn Fn(usize) -> bool,
+    /// Whether a facility (by position) belongs to the part.
+    pub facility: &'a dyn Fn(usize) -> bool,
+}
+
+/// The table of a computed coverage restricted to a part of the registry: the rows of its areas
+/// as they are (an area's cells and providers do not depend on what else is shown; providers
+/// outside the part still cover its cells), and a total over exactly its cells and the providers
+/// of the set it holds, with the census population of its areas. Cheap next to [`compute`]: no
+/// distance is measured again.
+pub fn restrict(
+    coverage: &Coverage,
+    cells: &[PopulationCell],
+    facilities: &[Facility],
+    areas: &[Area],
+    params: &CoverageParams,
+    stock_mask: Option<&[bool]>,
+    part: &Part,
+) -> CoverageTable {
+    let kept: std::collections::HashSet<&str> =
+        areas.iter().filter(|a| (part.area)(a)).map(|a| a.code.as_str()).collect();
+    let rows = coverage.areas.iter().filter(|r| kept.contains(r.code.as_str())).cloned().collect();
+    let members: Vec<usize> = (0..cells.len()).filter(|&i| (part.cell)(i)).collect();
+    let providers = facilities
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| (part.facility)(*i) && params.providers.contains(*i, f, stock_mask))
+        .count();
+    let total =
+        total_row(&members, cells, &coverage.cells, providers, areas.iter().filter(|a| (part.area)(a)));
+    CoverageTable { areas: rows, total }
 }
 
 /// The per-cell answers, computed in parallel chunks and stored by position.
@@ -481,6 +531,28 @@ mod tests {
             let by_area: u64 = coverage.areas.iter().map(|a| a.population).sum();
             assert_eq!(by_area, 160);
             assert_eq!(coverage.total.population, 167);
+        }
+
+        #[test]
+        fn a_part_keeps_its_rows_and_totals_its_own_cells_and_providers() {
+            let (cells, facilities, areas) = setup();
+            let p = params(12_000.0, 1);
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
+            let only_b = Part { area: &|a| a.code == "B", cell: &|i| i == 2, facility: &|i| i == 1 };
+            let table = restrict(&coverage, &cells, &facilities, &areas, &p, None, &only_b);
+            assert_eq!(table.areas, [coverage.areas[1].clone()], "B's row as computed for all");
+            let t = &table.total;
+            assert_eq!((t.population, t.covered_population, t.cells, t.uncovered_cells), (10, 0, 1, 1));
+            assert_eq!((t.providers, t.census_population), (1, None), "f2 only; B has no census figure");
+            // The distance to f1 in A still counts: providers outside the part cover its cells.
+            assert_eq!(t.distance_max_m, coverage.cells[2].nearest_m);
+            let everything = Part { area: &|_| true, cell: &|_| true, facility: &|_| true };
+            let all = restrict(&coverage, &cells, &facilities, &areas, &p, None, &everything);
+            assert_eq!((all.areas, all.total), (coverage.areas.clone(), coverage.total.clone()));
+            let nothing = Part { area: &|_| false, cell: &|_| false, facility: &|_| false };
+            let none = restrict(&coverage, &cells, &facilities, &areas, &p, None, &nothing);
+            assert!(none.areas.is_empty());
+            assert_eq!((none.total.population, none.total.covered_share, none.total.providers), (0, None, 0));
         }
 
         #[test]

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::coverage::{COVERAGE_PARAMS, CoverageParamsView, coverage_params, params_view};
-use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, Params};
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, PREFECTURE_DOC, Params};
 use super::problem::Problem;
 use crate::analysis::access::Decay;
 use crate::analysis::area_access::{AccessParams, AreaAccess, DemandMeasure, SupplyMeasure};
@@ -44,7 +44,8 @@ struct GapCollection {
 
 /// The populated 500 m cells of one area that the provider set does not cover (same parameters and
 /// rule as /api/coverage), merged into polygons of edge-connected cells, as a GeoJSON
-/// FeatureCollection; each feature carries its population and 65+ population.
+/// FeatureCollection; each feature carries its population and 65+ population. With `prefecture=`,
+/// the area must lie in one of those prefectures.
 #[utoipa::path(
     get,
     path = "/api/areas/{code}/gaps",
@@ -56,6 +57,7 @@ struct GapCollection {
         ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200 (default 16)"),
         ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20 (default 1)"),
+        ("prefecture" = Option<String>, Query, description = PREFECTURE_DOC),
     ),
     responses(
         (status = 200, description = "GeoJSON FeatureCollection of Polygon features", content_type = "application/geo+json"),
@@ -68,13 +70,29 @@ pub async fn gaps(
     Path(code): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &COVERAGE_PARAMS)?;
+    let params = Params::new(pairs, &[&COVERAGE_PARAMS[..], &["prefecture"]].concat())?;
     let p = coverage_params(&params)?;
     let atlas = state.atlas.load();
-    if !atlas.areas().iter().any(|a| a.code == code) {
+    let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
+    let Some(area) = atlas.areas().iter().find(|a| a.code == code) else {
         return Err(Problem::not_found(format!("no secondary medical area with code '{code}'")));
+    };
+    if let Some(set) = prefectures
+        && !set.contains_code(&area.pref_code)
+    {
+        return Err(Problem::invalid_parameter(
+            "prefecture",
+            format!(
+                "area {code} {} lies in prefecture {}, not in {}",
+                area.name,
+                area.pref_code,
+                set.to_param()
+            ),
+            format!("{} (the area's prefecture), or no prefecture", area.pref_code),
+        ));
     }
-    let view = params_view(&p);
+    let mut view = params_view(&p);
+    view.prefecture = prefectures.map(crate::model::PrefectureSet::to_param);
     let (regions, atlas) = tokio::task::spawn_blocking(move || {
         let coverage = atlas.coverage(&p);
         let uncovered: Vec<(MeshCode, CellValue)> = atlas
@@ -145,17 +163,17 @@ pub struct AccessResponse {
     pub units: &'static str,
     /// Registry version of the snapshot.
     pub registry_version: i64,
-    /// Providers in the set.
+    /// Providers in the set (in the prefectures asked for).
     pub providers: usize,
     /// Providers that supply nothing (no ward bed count filed), with supply=beds.
     pub providers_without_supply: usize,
     /// Per area: population-weighted mean, min, max and Gini of the cell scores.
     #[schema(value_type = Vec<Object>)]
     pub areas: Vec<AreaAccess>,
-    /// The prefecture.
+    /// Every cell of the registry, or with `prefecture=` exactly the cells of those prefectures.
     #[schema(value_type = Object)]
     pub total: AreaAccess,
-    /// Per cell, with cells=true.
+    /// Per cell (of the prefectures asked for), with cells=true.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cells: Option<Vec<CellScore>>,
 }
@@ -171,6 +189,9 @@ pub struct AccessResponse {
 /// beyond d0. Scores are reported as supply per 100,000 people (providers or beds per 100,000
 /// within reach, distance-weighted). Per area: population-weighted mean, min and max over populated
 /// cells, and the population-weighted Gini coefficient (0 = everyone has the same score).
+/// Scores are computed over the whole registry (supply and demand cross prefecture borders);
+/// `prefecture=` lists only those prefectures' areas and cells, with a total over exactly their
+/// cells and their providers counted.
 #[utoipa::path(
     get,
     path = "/api/access",
@@ -184,6 +205,7 @@ pub struct AccessResponse {
         ("supply" = Option<String>, Query, description = "providers (default) or beds"),
         ("population" = Option<String>, Query, description = "total (default), 65plus or 75plus"),
         ("cells" = Option<bool>, Query, description = "Include the per-cell scores"),
+        ("prefecture" = Option<String>, Query, description = PREFECTURE_DOC),
     ),
     responses(
         (status = 200, body = AccessResponse),
@@ -196,7 +218,17 @@ pub async fn access(
 ) -> Result<Json<AccessResponse>, Problem> {
     let params = Params::new(
         pairs,
-        &["kind", "needs", "include_stale", "catchment_km", "decay", "supply", "population", "cells"],
+        &[
+            "kind",
+            "needs",
+            "include_stale",
+            "catchment_km",
+            "decay",
+            "supply",
+            "population",
+            "cells",
+            "prefecture",
+        ],
     )?;
     let providers = params.providers()?;
     let catchment_km = params.optional_f64_in("catchment_km", 0.5, 200.0)?.unwrap_or(16.0);
@@ -252,16 +284,31 @@ pub async fn access(
         demand,
     };
     let atlas = state.atlas.load();
-    let (result, atlas) = tokio::task::spawn_blocking(move || (atlas.access(&p), atlas))
-        .await
-        .map_err(|e| Problem::internal(format!("accessibility computation failed: {e}")))?;
+    let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
+    let (result, table, atlas) = tokio::task::spawn_blocking(move || {
+        let table = prefectures.map(|set| atlas.access_in(&p, set));
+        (atlas.access(&p), table, atlas)
+    })
+    .await
+    .map_err(|e| Problem::internal(format!("accessibility computation failed: {e}")))?;
     let result = result.as_ref().as_ref().map_err(|e| Problem::internal(format!("accessibility: {e}")))?;
+    let (areas, total, provider_count, without_supply) = match &table {
+        None => {
+            (result.areas.clone(), result.total.clone(), result.providers, result.providers_without_supply)
+        }
+        Some(table) => {
+            let t = table.as_ref().as_ref().map_err(|e| Problem::internal(format!("accessibility: {e}")))?;
+            (t.areas.clone(), t.total.clone(), t.providers, t.providers_without_supply)
+        }
+    };
     let cells = with_cells.then(|| {
         atlas
             .cells()
             .iter()
             .zip(&result.cell_scores)
-            .map(|(c, score)| CellScore {
+            .enumerate()
+            .filter(|(i, _)| prefectures.is_none_or(|set| atlas.cell_in(*i, set)))
+            .map(|(_, (c, score))| CellScore {
                 code: c.code.clone(),
                 lat: c.lat,
                 lon: c.lon,
@@ -289,6 +336,7 @@ pub async fn access(
             "decay": params.string("decay").unwrap_or("step"),
             "supply": params.string("supply").unwrap_or("providers"),
             "population": params.string("population").unwrap_or("total"),
+            "prefecture": prefectures.map(crate::model::PrefectureSet::to_param),
         }),
         units: if supply == SupplyMeasure::WardBeds {
             "palliative-care ward beds per 100,000 people within reach (distance-weighted)"
@@ -296,10 +344,10 @@ pub async fn access(
             "providers per 100,000 people within reach (distance-weighted)"
         },
         registry_version: atlas.version(),
-        providers: result.providers,
-        providers_without_supply: result.providers_without_supply,
-        areas: result.areas.clone(),
-        total: result.total.clone(),
+        providers: provider_count,
+        providers_without_supply: without_supply,
+        areas,
+        total,
         cells,
     }))
 }

@@ -130,7 +130,7 @@ fn origin(params: &Params, atlas: &Atlas) -> Result<(f64, f64, Option<GeocodeCan
         Problem::invalid_parameter(
             "address",
             format!("no place found for the address '{address}'"),
-            "an address of the imported prefecture, e.g. 熊本市中央区水前寺6-18-1 (see /api/geocode)",
+            "an address in a prefecture of the registry, e.g. 熊本市中央区水前寺6-18-1 (see /api/geocode); name the prefecture when the municipality's name exists in several",
         )
     })?;
     Ok((found.lat, found.lon, Some(GeocodeCandidate::from(found))))
@@ -149,7 +149,7 @@ fn origin(params: &Params, atlas: &Atlas) -> Result<(f64, f64, Option<GeocodeCan
     params(
         ("lat" = Option<f64>, Query, description = "Latitude of the patient's home, -90..90 (or give address)"),
         ("lon" = Option<f64>, Query, description = "Longitude, -180..180"),
-        ("address" = Option<String>, Query, description = "The home's address instead of lat/lon, placed at its town (大字・町丁目)"),
+        ("address" = Option<String>, Query, description = "The home's address instead of lat/lon, placed at its town (大字・町丁目) or, where the registry has no town points, its municipality; in any prefecture of the registry"),
         ("needs" = Option<String>, Query, description = NEEDS_DOC),
         ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("k" = Option<usize>, Query, description = "Candidates per role, 1..10 (default 3)"),

@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::params::Params;
-use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC};
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, PREFECTURE_DOC};
 use super::problem::Problem;
 use crate::analysis::coverage::{AreaCoverage, Coverage, CoverageParams};
+use crate::model::PrefectureSet;
 
 /// Default radius: the 16 km insured home-visit limit.
 pub const DEFAULT_RADIUS_KM: f64 = 16.0;
@@ -29,6 +30,9 @@ pub struct CoverageParamsView {
     pub radius_km: f64,
     /// Providers required within the radius.
     pub min_providers: usize,
+    /// The prefectures asked for (`11,43`); absent for the whole registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefecture: Option<String>,
 }
 
 /// The coverage table.
@@ -38,10 +42,12 @@ pub struct CoverageResponse {
     pub params: CoverageParamsView,
     /// Registry version of the snapshot the numbers come from.
     pub registry_version: i64,
-    /// One row per secondary medical area.
+    /// One row per secondary medical area (of the prefectures asked for).
     #[schema(value_type = Vec<Object>)]
     pub areas: Vec<AreaCoverage>,
-    /// The prefecture.
+    /// The areas together: every cell and every provider of the set in the registry, or with
+    /// `prefecture=` exactly those of the prefectures asked for (providers outside still cover
+    /// their cells); the census population is that of the areas listed.
     #[schema(value_type = Object)]
     pub total: AreaCoverage,
 }
@@ -66,6 +72,7 @@ pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
         include_stale: p.providers.include_stale,
         radius_km: p.radius_m / 1000.0,
         min_providers: p.min_providers,
+        prefecture: None,
     }
 }
 
@@ -76,8 +83,10 @@ pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
 /// census population, covered population and share, the same for 65+, providers located in the area
 /// and per 100,000 (census) population, uncovered cells, and the population-weighted median, 90th
 /// percentile and maximum distance to the nearest provider (metres). `population_complete` is false
-/// when the imported mesh does not cover the whole area. `format=csv` returns the same table as CSV
-/// (UTF-8 with BOM, Japanese headers) for Excel.
+/// when the imported mesh does not cover the whole area (an area without any mesh has null shares,
+/// never 0 %). `prefecture=` lists only those prefectures' areas, with a total over exactly their
+/// cells and providers. `format=csv` returns the same table as CSV (UTF-8 with BOM, Japanese
+/// headers) for Excel.
 #[utoipa::path(
     get,
     path = "/api/coverage",
@@ -88,6 +97,7 @@ pub(super) fn params_view(p: &CoverageParams) -> CoverageParamsView {
         ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200 (default 16)"),
         ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20 (default 1)"),
+        ("prefecture" = Option<String>, Query, description = PREFECTURE_DOC),
         ("format" = Option<String>, Query, description = "json (default) or csv"),
     ),
     responses(
@@ -99,7 +109,7 @@ pub async fn coverage(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &[&COVERAGE_PARAMS[..], &["format"]].concat())?;
+    let params = Params::new(pairs, &[&COVERAGE_PARAMS[..], &["prefecture", "format"]].concat())?;
     let csv = match params.string("format") {
         None | Some("json") => false,
         Some("csv") => true,
@@ -113,24 +123,40 @@ pub async fn coverage(
     };
     let p = coverage_params(&params)?;
     let atlas = state.atlas.load();
+    let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
     // The computation takes tens of milliseconds on a cold cache: keep it off the async workers.
-    let (coverage, atlas, p) = tokio::task::spawn_blocking(move || (atlas.coverage(&p), atlas, p))
-        .await
-        .map_err(|e| Problem::internal(format!("coverage computation failed: {e}")))?;
-    if csv {
-        return Ok(csv_response(&coverage, &p));
-    }
-    Ok(Json(CoverageResponse {
-        params: params_view(&p),
-        registry_version: atlas.version(),
-        areas: coverage.areas.clone(),
-        total: coverage.total.clone(),
+    let (table, atlas, p) = tokio::task::spawn_blocking(move || {
+        let table = match prefectures {
+            None => {
+                let coverage = atlas.coverage(&p);
+                (coverage.areas.clone(), coverage.total.clone())
+            }
+            Some(set) => {
+                let table = atlas.coverage_in(&p, set);
+                (table.areas.clone(), table.total.clone())
+            }
+        };
+        (table, atlas, p)
     })
-    .into_response())
+    .await
+    .map_err(|e| Problem::internal(format!("coverage computation failed: {e}")))?;
+    let (areas, total) = table;
+    if csv {
+        return Ok(csv_response(&areas, &total, &p, prefectures));
+    }
+    let mut view = params_view(&p);
+    view.prefecture = prefectures.map(PrefectureSet::to_param);
+    Ok(Json(CoverageResponse { params: view, registry_version: atlas.version(), areas, total })
+        .into_response())
 }
 
 /// The coverage table as CSV: UTF-8 with a BOM (so Excel reads it as UTF-8), Japanese headers.
 pub fn coverage_csv(coverage: &Coverage) -> String {
+    coverage_table_csv(&coverage.areas, &coverage.total)
+}
+
+/// Rows and their total as [`coverage_csv`] writes them.
+pub fn coverage_table_csv(areas: &[AreaCoverage], total: &AreaCoverage) -> String {
     let mut out = String::from("\u{feff}");
     let header = [
         "二次医療圏コード",
@@ -153,7 +179,7 @@ pub fn coverage_csv(coverage: &Coverage) -> String {
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = writer.write_record(header);
     let opt = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
-    for row in coverage.areas.iter().chain(std::iter::once(&coverage.total)) {
+    for row in areas.iter().chain(std::iter::once(total)) {
         let _ = writer.write_record([
             row.code.clone(),
             row.name.clone(),
@@ -177,15 +203,21 @@ pub fn coverage_csv(coverage: &Coverage) -> String {
     out
 }
 
-fn csv_response(coverage: &Coverage, p: &CoverageParams) -> Response {
-    let mut response = coverage_csv(coverage).into_response();
+fn csv_response(
+    areas: &[AreaCoverage],
+    total: &AreaCoverage,
+    p: &CoverageParams,
+    prefectures: Option<PrefectureSet>,
+) -> Response {
+    let mut response = coverage_table_csv(areas, total).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     let filename = format!(
-        "coverage-{}-{}km-{}.csv",
+        "coverage-{}-{}km-{}{}.csv",
         p.providers.kind.map_or("all", |k| k.as_str()),
         p.radius_m / 1000.0,
-        p.min_providers
+        p.min_providers,
+        prefectures.map_or(String::new(), |set| format!("-{}", set.codes().collect::<Vec<_>>().join("_")))
     );
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);

@@ -71,6 +71,8 @@ pub struct FacilityView {
     pub municipality_code: Option<String>,
     /// Secondary medical area code.
     pub area_code: Option<String>,
+    /// 2-digit code of the prefecture whose sources list the facility.
+    pub pref_code: String,
     /// Telephone.
     pub phone: Option<String>,
     /// Web site.
@@ -95,6 +97,7 @@ impl From<&Facility> for FacilityView {
             address: f.address.clone(),
             municipality_code: f.municipality_code.clone(),
             area_code: f.area_code.clone(),
+            pref_code: f.pref_code.clone(),
             phone: f.phone.clone(),
             url: f.url.clone(),
             beds: f.beds,

@@ -10,6 +10,7 @@ use super::AppState;
 use super::params::Params;
 use super::problem::Problem;
 use crate::geocode::GeocodeMatch;
+use crate::model::prefecture_name;
 
 /// Longest query accepted: a Japanese address with building and room is well under 100 characters.
 const MAX_QUERY_CHARS: usize = 200;
@@ -28,6 +29,11 @@ pub struct GeocodeCandidate {
     pub normalized: String,
     /// 5-digit municipality code.
     pub municipality_code: String,
+    /// 2-digit code of its prefecture.
+    pub pref_code: String,
+    /// Its prefecture, e.g. 熊本県: a registry of several prefectures may know a municipality name
+    /// in more than one.
+    pub prefecture: &'static str,
     /// Municipality name.
     pub municipality_name: String,
     /// Town (大字・町丁目) name, when one was found.
@@ -45,6 +51,8 @@ impl From<GeocodeMatch> for GeocodeCandidate {
             lon: m.lon,
             precision: m.precision.as_str(),
             normalized: m.normalized,
+            pref_code: m.municipality_code.get(..2).unwrap_or_default().to_owned(),
+            prefecture: m.municipality_code.get(..2).and_then(prefecture_name).unwrap_or_default(),
             municipality_code: m.municipality_code,
             municipality_name: m.municipality_name,
             town: m.town,
@@ -66,7 +74,10 @@ pub struct GeocodeResponse {
 /// Where an address is, at town (大字・町丁目) precision: candidates best first, for a whole address
 /// or for the start of one (autocomplete). Tolerant of how addresses are written: 全角/半角,
 /// 丁目 as kanji, digits or a dash (三丁目, 3丁目, 3-), 番地/号, ヶ/ケ/が, 大字/字, and a missing
-/// prefecture or 郡. Addresses of another prefecture find nothing.
+/// prefecture or 郡. An address that names its prefecture is looked up there; one that does not,
+/// in every prefecture of the registry (best first; several when a municipality name exists in
+/// more than one). Prefectures without town points (大字・町丁目) answer at municipality precision.
+/// Addresses of a prefecture the registry does not hold find nothing.
 #[utoipa::path(
     get,
     path = "/api/geocode",

@@ -10,7 +10,7 @@ use super::dto::HOME_VISIT_LIMIT_M;
 use super::dto::{
     AreaView, FacilityView, Health, NearestResponse, NearestResult, Origin, SourceView, kind_counts,
 };
-use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, Params};
+use super::params::{INCLUDE_STALE_DOC, NEEDS_DOC, PREFECTURE_DOC, Params};
 use super::problem::Problem;
 use crate::atlas::{FacilityFilter, StockCriteria, now_unix};
 use crate::model::{Area, Facility};
@@ -122,8 +122,8 @@ pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
 }
 
 /// Facilities as a GeoJSON FeatureCollection (RFC 7946), filtered by kind, capabilities (all
-/// required), secondary medical area and bounding box. Properties are those of a nearest result
-/// without the distance.
+/// required), secondary medical area, bounding box and prefecture. Properties are those of a
+/// nearest result without the distance.
 #[utoipa::path(
     get,
     path = "/api/facilities",
@@ -134,6 +134,7 @@ pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
         ("include_stale" = Option<bool>, Query, description = INCLUDE_STALE_DOC),
         ("area" = Option<String>, Query, description = "Secondary medical area code, e.g. 4312"),
         ("bbox" = Option<String>, Query, description = "min_lon,min_lat,max_lon,max_lat"),
+        ("prefecture" = Option<String>, Query, description = PREFECTURE_DOC),
     ),
     responses(
         (status = 200, description = "GeoJSON FeatureCollection of Point features", content_type = "application/geo+json"),
@@ -141,8 +142,9 @@ pub(super) fn geojson_response<T: Serialize>(body: &T) -> Response {
     )
 )]
 pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &["kind", "needs", "include_stale", "area", "bbox"])?;
+    let params = Params::new(pairs, &["kind", "needs", "include_stale", "area", "bbox", "prefecture"])?;
     let atlas = state.atlas.load();
+    let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
     let area = params.string("area").map(str::to_owned);
     if let Some(code) = &area
         && !atlas.areas().iter().any(|a| &a.code == code)
@@ -157,6 +159,7 @@ pub async fn facilities(State(state): State<AppState>, Query(pairs): Pairs) -> R
         include_stale: providers.include_stale,
         area,
         bbox: params.bbox("bbox")?,
+        prefectures,
     };
     let features: Vec<FacilityFeature> = atlas.filter(&filter).map(FacilityFeature::from).collect();
     Ok(geojson_response(&FeatureCollection { collection_type: "FeatureCollection", features }))
@@ -202,24 +205,30 @@ fn area_view(area: &Area, counts: [usize; crate::model::FacilityKind::ALL.len()]
 }
 
 /// The secondary medical areas (二次医療圏) with 2020 census population, 65+ population and facility
-/// counts by kind, as a GeoJSON FeatureCollection whose geometry is null unless `geometry=true`.
+/// counts by kind, as a GeoJSON FeatureCollection whose geometry is null unless `geometry=true`;
+/// those of some prefectures with `prefecture=`.
 #[utoipa::path(
     get,
     path = "/api/areas",
     tag = "registry",
-    params(("geometry" = Option<bool>, Query, description = "Include the area polygons (union of member municipalities)")),
+    params(
+        ("geometry" = Option<bool>, Query, description = "Include the area polygons (union of member municipalities)"),
+        ("prefecture" = Option<String>, Query, description = PREFECTURE_DOC),
+    ),
     responses(
         (status = 200, description = "GeoJSON FeatureCollection; properties are AreaView", body = Vec<AreaView>, content_type = "application/geo+json"),
         (status = 400, body = super::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn areas(State(state): State<AppState>, Query(pairs): Pairs) -> Result<Response, Problem> {
-    let params = Params::new(pairs, &["geometry"])?;
+    let params = Params::new(pairs, &["geometry", "prefecture"])?;
     let with_geometry = params.bool("geometry")?;
     let atlas = state.atlas.load();
+    let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
     let features: Vec<AreaFeature> = atlas
         .areas()
         .iter()
+        .filter(|a| prefectures.is_none_or(|p| p.contains_code(&a.pref_code)))
         .map(|a| AreaFeature {
             feature_type: "Feature",
             id: a.code.clone(),

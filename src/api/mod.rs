@@ -1,4 +1,5 @@
-//! The HTTP API (axum): registry, nearest search, areas, credits, OpenAPI, and the web page.
+//! The HTTP API (axum): registry, nearest search, areas, prefectures, credits, OpenAPI, and the web
+//! page.
 
 mod analysis;
 pub mod care_team;
@@ -8,6 +9,7 @@ pub mod dto;
 pub mod geocode;
 mod handlers;
 mod params;
+pub mod prefectures;
 pub mod problem;
 pub mod rate_limit;
 pub mod stock;
@@ -49,7 +51,7 @@ pub struct AppState {
 #[openapi(
     info(
         title = "kanwamap API",
-        description = "Regional palliative-care resources (地域緩和ケア資源) of a Japanese prefecture: registry, nearest providers with the 16 km home-visit rule, secondary medical areas. Distances are geodesic on the WGS84 ellipsoid (Karney's algorithm). Errors are application/problem+json (RFC 9457) naming the parameter and its allowed values.",
+        description = "Regional palliative-care resources (地域緩和ケア資源) of one or more Japanese prefectures: registry, nearest providers with the 16 km home-visit rule (searching the whole registry, across prefecture borders), secondary medical areas; listings, analyses and tiles take prefecture= to keep to some prefectures. Distances are geodesic on the WGS84 ellipsoid (Karney's algorithm). Errors are application/problem+json (RFC 9457) naming the parameter and its allowed values.",
         license(name = "MIT OR Apache-2.0")
     ),
     modifiers(&BearerToken),
@@ -92,6 +94,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .routes(routes!(handlers::facilities))
         .routes(routes!(handlers::facility))
         .routes(routes!(handlers::areas))
+        .routes(routes!(prefectures::prefectures))
         .routes(routes!(handlers::sources))
         .routes(routes!(geocode::geocode))
         .routes(routes!(config::config))

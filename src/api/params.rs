@@ -6,13 +6,19 @@ use std::str::FromStr;
 
 use super::problem::Problem;
 use crate::analysis::coverage::ProviderSet;
-use crate::model::{FacilityKind, Needs, OpioidCatalogue, PharmacyService};
+use crate::model::{
+    FacilityKind, Needs, OpioidCatalogue, PharmacyService, PrefectureSet, parse_prefecture_selection,
+    prefecture_number,
+};
 
 /// OpenAPI description of a `needs` parameter.
 pub const NEEDS_DOC: &str = "Comma-separated, all required: capabilities (home_care_support, home_palliative_enhanced, palliative_ward, palliative_consult, palliative_outpatient, home_cancer_care, cancer_pain, backup_bed, cancer_hub), pharmacy services (sterile_compounding, open_24h, home_visits, narcotics_licence) and opioids in stock (opioid:<ingredient> or opioid:<ingredient>_<form>, see /api/opioids); services and opioids imply kind=pharmacy";
 
 /// OpenAPI description of `include_stale`.
 pub const INCLUDE_STALE_DOC: &str = "Count stock entries not updated for 30 days as in stock (default false: stale entries are shown but not counted)";
+
+/// OpenAPI description of a `prefecture` parameter.
+pub const PREFECTURE_DOC: &str = "Only these prefectures (都道府県): a 2-digit JIS code (43), a comma-separated list (11,43) or names (熊本県); each must be in the registry (see /api/prefectures). Omitted: every imported prefecture";
 
 /// The query string of one request, checked against the parameters an endpoint accepts.
 #[derive(Debug)]
@@ -154,6 +160,47 @@ impl Params {
         self.raw(name)
     }
 
+    /// An optional selection of prefectures among those the registry holds (`imported`): 2-digit
+    /// codes (`43`) or names (`熊本県`), comma-separated (`11,43`). Stricter than the import's
+    /// `--prefecture`: `all` is refused (omitting the parameter means every imported prefecture;
+    /// `all` would name prefectures the registry may not hold), and so are codes of one digit (`4`
+    /// is more likely a slip than 04).
+    pub fn prefectures(&self, name: &str, imported: PrefectureSet) -> Result<Option<PrefectureSet>, Problem> {
+        let Some(raw) = self.raw(name) else { return Ok(None) };
+        let allowed = || {
+            format!(
+                "prefectures in the registry: {} (2-digit codes or names, comma-separated, e.g. {})",
+                imported.describe(),
+                imported.codes().next().unwrap_or_else(|| "43".to_owned())
+            )
+        };
+        let mut set = PrefectureSet::EMPTY;
+        for item in raw.split([',', '、']).map(str::trim).filter(|i| !i.is_empty()) {
+            let refuse = |detail: String| Problem::invalid_parameter(name, detail, allowed());
+            if item.eq_ignore_ascii_case("all") {
+                return Err(refuse(format!(
+                    "{name}=all is not accepted: omit {name} for every prefecture in the registry"
+                )));
+            }
+            if item.chars().all(|c| c.is_ascii_digit()) && item.len() != 2 {
+                return Err(refuse(format!("'{item}' is not a 2-digit prefecture code")));
+            }
+            let code = match parse_prefecture_selection(item).as_deref() {
+                Ok([code]) => code.clone(),
+                _ => return Err(refuse(format!("'{item}' is not a prefecture"))),
+            };
+            let Some(n) = prefecture_number(&code).filter(|n| imported.contains(*n)) else {
+                let label = PrefectureSet::from_codes([code.as_str()]).map_or(code.clone(), |p| p.describe());
+                return Err(refuse(format!("prefecture {label} is not in the registry")));
+            };
+            set.insert(n);
+        }
+        if set.is_empty() {
+            return Err(Problem::invalid_parameter(name, format!("{name} names no prefecture"), allowed()));
+        }
+        Ok(Some(set))
+    }
+
     /// An optional bounding box `min_lon,min_lat,max_lon,max_lat`.
     pub fn bbox(&self, name: &str) -> Result<Option<[f64; 4]>, Problem> {
         let Some(raw) = self.raw(name) else { return Ok(None) };
@@ -257,5 +304,32 @@ mod tests {
         assert_eq!(p.bbox("a").unwrap(), Some([130.0, 32.0, 131.0, 33.0]));
         assert!(p.bbox("b").is_err());
         assert!(p.bbox("c").unwrap_err().detail.contains("4 numbers"));
+    }
+
+    #[test]
+    fn prefectures() {
+        let imported = PrefectureSet::from_codes(["11", "43"]).unwrap();
+        let p =
+            params(&[("a", "43"), ("b", "熊本県, 11,43"), ("c", ""), ("d", " , ")], &["a", "b", "c", "d"])
+                .unwrap();
+        assert_eq!(p.prefectures("a", imported).unwrap(), PrefectureSet::from_codes(["43"]));
+        assert_eq!(p.prefectures("b", imported).unwrap(), Some(imported));
+        assert_eq!(p.prefectures("c", imported).unwrap(), None, "empty is absent");
+        assert!(p.prefectures("d", imported).unwrap_err().detail.contains("names no prefecture"));
+        for (value, detail) in [
+            ("13", "13 東京都 is not in the registry"),
+            ("all", "omit prefecture"),
+            ("4", "not a 2-digit"),
+            ("043", "not a 2-digit"),
+            ("48", "'48' is not a prefecture"),
+            ("熊本", "'熊本' is not a prefecture"),
+            ("43,東京都", "13 東京都 is not in the registry"),
+        ] {
+            let p = params(&[("prefecture", value)], &["prefecture"]).unwrap();
+            let err = p.prefectures("prefecture", imported).unwrap_err();
+            assert_eq!((err.status, err.parameter.as_deref()), (400, Some("prefecture")));
+            assert!(err.detail.contains(detail), "{value}: {}", err.detail);
+            assert!(err.allowed.unwrap().contains("11 埼玉県, 43 熊本県"), "{value}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use super::coverage::coverage_params;
 use super::params::Params;
 use super::problem::Problem;
 use crate::analysis::coverage::CoverageParams;
+use crate::model::PrefectureSet;
 use crate::tiles::cache::EncodedTile;
 use crate::tiles::layer::{TileLayer, TileRequest};
 use crate::tiles::math::{MAX_ZOOM, TileId};
@@ -37,10 +38,17 @@ fn layer(name: &str) -> Result<TileLayer, Problem> {
 }
 
 /// The layer's query parameters: unknown ones are rejected; kind, needs, radius_km and
-/// min_providers mean what they mean for /api/coverage (absent ones take its defaults).
-fn layer_params(layer: TileLayer, pairs: Vec<(String, String)>) -> Result<CoverageParams, Problem> {
+/// min_providers mean what they mean for /api/coverage (absent ones take its defaults), prefecture
+/// restricts the features to prefectures of the registry (`imported`). A selection of every
+/// imported prefecture is no restriction (and shares its tiles).
+fn layer_params(
+    layer: TileLayer,
+    pairs: Vec<(String, String)>,
+    imported: PrefectureSet,
+) -> Result<(CoverageParams, Option<PrefectureSet>), Problem> {
     let params = Params::new(pairs, layer.parameters())?;
-    coverage_params(&params)
+    let prefectures = params.prefectures("prefecture", imported)?.filter(|p| *p != imported);
+    Ok((coverage_params(&params)?, prefectures))
 }
 
 fn whole_number(name: &str, raw: &str) -> Result<u64, Problem> {
@@ -128,6 +136,7 @@ fn tile_response(tile: &EncodedTile, headers: &HeaderMap) -> Response {
         ("include_stale" = Option<bool>, Query, description = "Count stock entries older than 30 days (facilities, areas, coverage)"),
         ("radius_km" = Option<f64>, Query, description = "Reach in km, 0.1..200, default 16 (areas, coverage)"),
         ("min_providers" = Option<usize>, Query, description = "Providers required within the radius, 1..20, default 1 (areas, coverage)"),
+        ("prefecture" = Option<String>, Query, description = "Only the features of these prefectures (every layer): 2-digit codes or names, comma-separated, each in the registry (see /api/prefectures)"),
     ),
     responses(
         (status = 200, description = "The tile, gzip-encoded when accepted", content_type = "application/vnd.mapbox-vector-tile"),
@@ -156,8 +165,9 @@ pub async fn tile(
     let y = whole_number("y", y)?;
     let tile = TileId::new(z, x, y)
         .map_err(|e| Problem::invalid_parameter(e.parameter(), e.to_string(), e.allowed()))?;
-    let request = TileRequest::new(layer, tile, layer_params(layer, pairs)?);
     let atlas = state.atlas.load();
+    let (params, prefectures) = layer_params(layer, pairs, atlas.prefectures())?;
+    let request = TileRequest::new(layer, tile, params).with_prefectures(prefectures);
     let encoded = match atlas.cached_tile(&request) {
         Some(hit) => hit,
         // Rendering takes milliseconds (more when the coverage is not computed yet): keep it off
@@ -175,8 +185,9 @@ fn html_escape(text: &str) -> String {
 }
 
 /// TileJSON 3.0.0 of a layer: one absolute tile URL template built from the request's Host (and
-/// `X-Forwarded-Proto`) with the same query string, `vector_layers` with field types, the imported
-/// prefecture's `bounds` and `center`, zooms, and the data credits as HTML `attribution`.
+/// `X-Forwarded-Proto`) with the same query string, `vector_layers` with field types, `bounds` and
+/// `center` of the prefectures asked for (of every imported prefecture without `prefecture=`),
+/// zooms, and the data credits as HTML `attribution`.
 #[utoipa::path(
     get,
     path = "/tiles/{layer}.json",
@@ -188,6 +199,7 @@ fn html_escape(text: &str) -> String {
         ("include_stale" = Option<bool>, Query, description = "Passed on to the tile URLs"),
         ("radius_km" = Option<f64>, Query, description = "Passed on to the tile URLs (areas, coverage)"),
         ("min_providers" = Option<usize>, Query, description = "Passed on to the tile URLs (areas, coverage)"),
+        ("prefecture" = Option<String>, Query, description = "Passed on to the tile URLs; bounds and center are those of these prefectures"),
     ),
     responses(
         (status = 200, description = "TileJSON 3.0.0", content_type = "application/json"),
@@ -206,7 +218,8 @@ pub async fn tilejson(
         return Err(Problem::not_found(format!("no such endpoint: {}", uri.path())));
     };
     let layer = layer(name)?;
-    layer_params(layer, pairs)?;
+    let atlas = state.atlas.load();
+    let (_, prefectures) = layer_params(layer, pairs, atlas.prefectures())?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let scheme = match headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
         Some("https") => "https",
@@ -214,13 +227,13 @@ pub async fn tilejson(
     };
     let query = uri.query().filter(|q| !q.is_empty()).map_or(String::new(), |q| format!("?{q}"));
     let url = format!("{scheme}://{host}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{query}", layer.name());
-    let atlas = state.atlas.load();
     let source = {
         let atlas = std::sync::Arc::clone(&atlas);
-        // Preparing the geometry of a new snapshot takes a moment: not on the async workers.
-        tokio::task::spawn_blocking(move || atlas.tile_source().bounds())
+        // Gathering the prefectures' bounds of a new snapshot takes a moment: not on the async
+        // workers.
+        tokio::task::spawn_blocking(move || atlas.bounds(prefectures))
             .await
-            .map_err(|e| Problem::internal(format!("tile source failed: {e}")))?
+            .map_err(|e| Problem::internal(format!("bounds failed: {e}")))?
     };
     let bounds = source.unwrap_or([-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59]);
     let center_zoom = 9u8.clamp(layer.min_zoom(), layer.max_zoom());

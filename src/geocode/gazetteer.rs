@@ -200,6 +200,12 @@ impl Gazetteer {
     /// prefectures are ignored; those whose city matches no municipality are counted in
     /// [`Gazetteer::unplaced_town_count`].
     pub fn new(pref_name: &str, municipalities: &[Municipality], towns: Vec<TownPoint>) -> Gazetteer {
+        Gazetteer::of(pref_name, &municipalities.iter().collect::<Vec<_>>(), towns)
+    }
+
+    /// [`Gazetteer::new`] from borrowed municipalities: a registry of many prefectures builds one
+    /// gazetteer per prefecture from its own municipalities without copying their boundaries.
+    pub fn of(pref_name: &str, municipalities: &[&Municipality], towns: Vec<TownPoint>) -> Gazetteer {
         let mut munis: Vec<Muni> = municipalities
             .iter()
             .map(|m| Muni {
@@ -640,13 +646,20 @@ fn without_gun(key: &str) -> &str {
 }
 
 /// The keys under which a municipality is found at the start of an address: its full name, its
-/// name without 郡, and for a ward of a designated city (政令指定都市の区) the city alone.
+/// name without 郡 or 支庁, and for a ward of a designated city (政令指定都市の区) the city alone.
 fn muni_key_variants(name: &str) -> Vec<String> {
     let key = match_key(&normalize_address(name));
     let mut variants = vec![key.clone()];
     let short = without_gun(&key);
     if short != key {
         variants.push(short.to_owned());
+    }
+    // The islands of Tokyo carry their 支庁 (subprefecture) in the boundary data (大島支庁大島町);
+    // addresses never write it.
+    if let Some((_, rest)) = key.split_once("支庁")
+        && !rest.is_empty()
+    {
+        variants.push(rest.to_owned());
     }
     if let Some((city, ward)) = key.split_once('市')
         && ward.ends_with('区')
@@ -988,6 +1001,14 @@ mod tests {
             assert!((32.0..=32.1).contains(&m.lat) && (130.0..=130.1).contains(&m.lon), "{m:?}");
             assert_eq!(g.geocode("球磨郡球磨村一勝地"), None, "no point to give");
             assert_eq!(g.municipality_of("球磨郡球磨村一勝地"), Some(("43513", "球磨郡球磨村")));
+        }
+
+        #[test]
+        fn a_subprefecture_in_the_boundary_name_is_not_needed_in_the_address() {
+            let oshima = municipality("13361", "大島支庁大島町");
+            let g = Gazetteer::of("東京都", &[&oshima], Vec::new());
+            assert_eq!(g.municipality_of("東京都大島町元町1-1"), Some(("13361", "大島支庁大島町")));
+            assert_eq!(g.municipality_of("大島支庁大島町元町"), Some(("13361", "大島支庁大島町")));
         }
 
         #[test]

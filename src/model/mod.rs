@@ -12,6 +12,7 @@ mod needs;
 mod opioid;
 mod population;
 mod prefecture;
+mod prefecture_set;
 
 pub use area::{Area, Municipality};
 pub use capability::{
@@ -30,3 +31,4 @@ pub use prefecture::{
     PrefectureSelectionError, all_prefecture_codes, all_prefecture_names, parse_prefecture_selection,
     prefecture_code_of_name, prefecture_name, regional_health_bureau,
 };
+pub use prefecture_set::{PrefectureSet, prefecture_name_en, prefecture_number};

@@ -3,6 +3,7 @@
 
 use super::math::TileId;
 use crate::analysis::coverage::{CoverageParams, ProviderSet};
+use crate::model::PrefectureSet;
 
 /// A layer of `/tiles/{layer}/{z}/{x}/{y}.mvt`; each tile holds one MVT layer of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,14 +77,14 @@ impl TileLayer {
         }
     }
 
-    /// The query parameters the layer accepts.
+    /// The query parameters the layer accepts (every layer can be restricted to prefectures).
     pub fn parameters(self) -> &'static [&'static str] {
         match self {
-            TileLayer::Facilities => &["kind", "needs", "include_stale"],
+            TileLayer::Facilities => &["kind", "needs", "include_stale", "prefecture"],
             TileLayer::Areas | TileLayer::Coverage => {
-                &["kind", "needs", "include_stale", "radius_km", "min_providers"]
+                &["kind", "needs", "include_stale", "radius_km", "min_providers", "prefecture"]
             }
-            TileLayer::Municipalities => &[],
+            TileLayer::Municipalities => &["prefecture"],
         }
     }
 
@@ -144,6 +145,7 @@ pub struct TileRequest {
     layer: TileLayer,
     tile: TileId,
     params: CoverageParams,
+    prefectures: Option<PrefectureSet>,
 }
 
 /// The default parameters of layers that ignore some or all of them, so that equal tiles share one
@@ -161,7 +163,25 @@ impl TileRequest {
             TileLayer::Facilities => neutral_params(params.providers),
             TileLayer::Municipalities => neutral_params(ProviderSet::default()),
         };
-        TileRequest { layer, tile, params }
+        TileRequest { layer, tile, params, prefectures: None }
+    }
+
+    /// The same request restricted to the features of some prefectures (`None`: all). Areas keep
+    /// the coverage computed over the whole registry: providers across a border still count.
+    pub fn with_prefectures(mut self, prefectures: Option<PrefectureSet>) -> Self {
+        self.prefectures = prefectures;
+        self
+    }
+
+    /// The prefectures the tile is restricted to, if any.
+    pub fn prefectures(&self) -> Option<PrefectureSet> {
+        self.prefectures
+    }
+
+    /// Whether a feature of the prefecture a code starts with (a prefecture, area or municipality
+    /// code) belongs in the tile.
+    pub fn keeps_code(&self, code: &str) -> bool {
+        self.prefectures.is_none_or(|p| p.contains_code(code))
     }
 
     /// The layer.
@@ -187,6 +207,7 @@ impl TileRequest {
             providers: self.params.providers.clone(),
             radius_bits: self.params.radius_m.to_bits(),
             min_providers: self.params.min_providers,
+            prefectures: self.prefectures,
             hour: 0,
         }
     }
@@ -200,6 +221,7 @@ pub struct TileKey {
     providers: ProviderSet,
     radius_bits: u64,
     min_providers: usize,
+    prefectures: Option<PrefectureSet>,
     /// The hour a stock-dependent tile was rendered in (0 otherwise): entries crossing the 30-day
     /// staleness line change the tile within the hour.
     hour: i64,
@@ -236,7 +258,12 @@ mod tests {
         );
         assert_ne!(
             TileRequest::new(TileLayer::Coverage, tile, a).key(),
-            TileRequest::new(TileLayer::Coverage, tile, b).key()
+            TileRequest::new(TileLayer::Coverage, tile, b.clone()).key()
         );
+        let kumamoto = PrefectureSet::from_codes(["43"]);
+        let restricted =
+            TileRequest::new(TileLayer::Municipalities, tile, b.clone()).with_prefectures(kumamoto);
+        assert_ne!(restricted.key(), TileRequest::new(TileLayer::Municipalities, tile, b).key());
+        assert!(restricted.keeps_code("43101") && !restricted.keeps_code("40202"));
     }
 }

@@ -48,7 +48,10 @@ fn facilities(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &m
     let selected = source
         .facilities_in(&tile.world_bounds())
         .into_iter()
-        .filter(|&(i, _)| providers.contains(i as usize, &all[i as usize], mask.as_deref()))
+        .filter(|&(i, _)| {
+            let f = &all[i as usize];
+            request.keeps_code(&f.pref_code) && providers.contains(i as usize, f, mask.as_deref())
+        })
         .map(|(i, w)| ClusterInput {
             position: tile.tile_point(w, EXTENT),
             kind: all[i as usize].kind,
@@ -178,13 +181,22 @@ fn areas(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut La
     let clip = Clip::new(request.tile());
     let mut coverage = None;
     for feature in source.areas().at_zoom(request.tile().z()) {
+        let area = &atlas.areas()[feature.index];
+        if !request.keeps_code(&area.pref_code) {
+            continue;
+        }
         let rings = clip.feature(feature);
         if rings.is_empty() {
             continue;
         }
-        let area = &atlas.areas()[feature.index];
         let coverage = coverage.get_or_insert_with(|| atlas.coverage(request.params()));
-        let row = coverage.areas.iter().find(|r| r.code == area.code);
+        // Rows are in the order of the areas; the search is a guard, not the usual path (a
+        // national registry has hundreds of areas).
+        let row = coverage
+            .areas
+            .get(feature.index)
+            .filter(|r| r.code == area.code)
+            .or_else(|| coverage.areas.iter().find(|r| r.code == area.code));
         let mut properties =
             vec![("code", PropertyValue::Str(&area.code)), ("name", PropertyValue::Str(&area.name))];
         // The census population is the official figure; the mesh sum stands in when it is unknown.
@@ -207,11 +219,14 @@ fn areas(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut La
 fn municipalities(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut LayerBuilder) {
     let clip = Clip::new(request.tile());
     for feature in source.municipalities().at_zoom(request.tile().z()) {
+        let m = &atlas.municipalities()[feature.index];
+        if !request.keeps_code(&m.code) {
+            continue;
+        }
         let rings = clip.feature(feature);
         if rings.is_empty() {
             continue;
         }
-        let m = &atlas.municipalities()[feature.index];
         let mut properties =
             vec![("code", PropertyValue::Str(&m.code)), ("name", PropertyValue::Str(&m.name))];
         if let Some(area) = &m.area_code {
@@ -223,7 +238,10 @@ fn municipalities(atlas: &Atlas, source: &TileSource, request: &TileRequest, out
 
 fn coverage(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut LayerBuilder) {
     let clip = Clip::new(request.tile());
-    let found = source.cells_in(&clip.world);
+    let mut found = source.cells_in(&clip.world);
+    if let Some(set) = request.prefectures() {
+        found.retain(|&(i, _)| atlas.cell_in(i as usize, set));
+    }
     if found.is_empty() {
         return;
     }
@@ -462,6 +480,21 @@ mod tests {
             assert_eq!(c.get("kind"), Some(&Value::String("pharmacy".into())));
             assert_eq!(c.get("kinds"), Some(&Value::String("hospital:1,clinic:1,pharmacy:60".into())));
             assert_eq!(c.get("id"), None);
+        }
+
+        #[test]
+        fn every_layer_keeps_to_the_prefectures_asked_for() {
+            let atlas = atlas();
+            let t = TileId::containing(CASTLE.0, CASTLE.1, 10).unwrap();
+            for layer in TileLayer::ALL {
+                let request = TileRequest::new(layer, t, params());
+                let all = render(&atlas, atlas.tile_source(), &request);
+                assert!(!all.is_empty(), "{layer:?}");
+                let own = request.clone().with_prefectures(crate::model::PrefectureSet::from_codes(["43"]));
+                assert_eq!(render(&atlas, atlas.tile_source(), &own), all, "{layer:?}");
+                let other = request.with_prefectures(crate::model::PrefectureSet::from_codes(["40"]));
+                assert!(render(&atlas, atlas.tile_source(), &other).is_empty(), "{layer:?}");
+            }
         }
 
         #[test]

@@ -33,11 +33,12 @@ const CHROMIUM_FLAGS = [
 /**
  * Imports the real data into a fresh database, serves it, and returns
  * `{ base, db, bin, tmp, stop() }`. Fails (never skips) when the binary or the data are missing.
+ * `prefecture` is what `kanwamap import --prefecture` takes (`all` for the national registry);
+ * by default KANWAMAP_PREFECTURE, else 43.
  */
-export async function startServer() {
+export async function startServer({ prefecture = env('KANWAMAP_PREFECTURE', '43') } = {}) {
   const bin = env('KANWAMAP_BIN');
   const dataDir = env('KANWAMAP_DATA_DIR');
-  const prefecture = env('KANWAMAP_PREFECTURE', '43');
   const tmp = mkdtempSync(join(tmpdir(), 'kanwamap-web-'));
   const db = join(tmp, 'kanwamap.sqlite');
   execFileSync(bin, [

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 /** Opens the map page in a fresh tab and waits until MapLibre has drawn everything. */
-async function openMap({ lang } = {}) {
+async function openMap({ lang, base } = {}) {
   const page = await browser.context.newPage();
   const errors = collectErrors(page);
   // The language choice is shared by the tabs of the profile: set it on the first load of this tab
@@ -32,7 +32,7 @@ async function openMap({ lang } = {}) {
     if (l) localStorage.setItem('kanwamap.lang', l);
     else localStorage.removeItem('kanwamap.lang');
   }, lang ?? null);
-  await page.goto(`${server.base}/`);
+  await page.goto(`${base ?? server.base}/`);
   await page.waitForFunction(() => window.kanwamap?.ready);
   await page.evaluate(() => window.kanwamap.ready);
   await idle(page);
@@ -262,6 +262,112 @@ describe('web map', () => {
   });
 });
 
+describe('national registry', () => {
+  let national;
+  before(async () => {
+    national = await startServer({ prefecture: 'all' });
+  });
+  after(() => national?.stop());
+
+  /** The map's [west, south, east, north]. */
+  const mapBounds = (page) => page.evaluate(() => window.kanwamap.map.getBounds().toArray().flat());
+
+  test('the prefecture selector fits the map and restricts the coverage to the prefecture', async () => {
+    const listed = await getJson(national.base, '/api/prefectures');
+    const { page, errors } = await openMap({ base: national.base });
+    assert.ok(await page.locator('#prefecture-field').isVisible(), 'the selector is shown');
+    const options = await page.locator('#prefecture option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+    assert.deepEqual(options[0], ['', '全国（すべて）']);
+    const prefectures = options.filter(([value]) => value);
+    assert.equal(prefectures.length, 47);
+    assert.deepEqual(prefectures.map(([value]) => value), listed.prefectures.map((p) => p.code));
+    assert.ok(prefectures.some(([value, text]) => value === '43' && text === '熊本県'));
+    // The default view holds the middle of every imported prefecture (zoomed out as far as allowed).
+    const all = await mapBounds(page);
+    const [lon, lat] = listed.center;
+    assert.ok(all[0] < lon && lon < all[2] && all[1] < lat && lat < all[3], `${all} around ${listed.center}`);
+    assert.ok(await page.locator('#legend-no-mesh').isVisible(), 'the legend explains the grey areas');
+
+    // 熊本県: the map fits Kumamoto, the table lists its 10 areas, the CSV and tiles follow.
+    await page.click('#tab-areas');
+    await page.selectOption('#prefecture', '43');
+    await page.waitForFunction(() => window.kanwamap.state.coverage?.params?.prefecture === '43');
+    await page.evaluate(() => window.kanwamap.prefectureChosen());
+    await idle(page);
+    const k = listed.prefectures.find((p) => p.code === '43').bounds;
+    const b = await mapBounds(page);
+    const margin = 1.0;
+    for (const i of [0, 1]) assert.ok(b[i] <= k[i] + 0.01 && b[i] >= k[i] - margin, `west/south ${b} vs ${k}`);
+    for (const i of [2, 3]) assert.ok(b[i] >= k[i] - 0.01 && b[i] <= k[i] + margin, `east/north ${b} vs ${k}`);
+    let codes = await page.locator('#areas-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.code));
+    assert.equal(codes.length, 11, codes.join(','));
+    assert.ok(codes.slice(0, 10).every((c) => c.startsWith('43')), codes.join(','));
+    assert.equal(codes[10], 'total');
+    assert.equal(await page.locator('#areas-table tr.total th').textContent(), '県全体');
+    assert.equal(await page.locator('#areas-table tr.no-mesh').count(), 0);
+    assert.equal(await page.locator('#areas-chart svg rect[data-code]').count(), 10);
+    assert.match(await page.locator('#csv-download').getAttribute('href'), /prefecture=43/);
+    for (const source of ['areas', 'coverage']) {
+      assert.match(await page.evaluate((id) => window.kanwamap.map.getSource(id).url, source), /prefecture=43/);
+    }
+    // The choropleth draws Kumamoto's areas only (tiles asked for before the choice included).
+    await page.waitForFunction(() => {
+      const shown = window.kanwamap.map.querySourceFeatures('areas', { sourceLayer: 'areas' });
+      return shown.length > 0 && shown.every((f) => String(f.properties.code).startsWith('43'));
+    }, null, { timeout: 20_000 });
+    await page.screenshot({ path: screenshotPath('map-national-kumamoto.png') });
+
+    // 東京都: 13 areas, all without mesh population (never a 0 %).
+    await page.selectOption('#prefecture', '13');
+    await page.waitForFunction(() => window.kanwamap.state.coverage?.params?.prefecture === '13');
+    await page.evaluate(() => window.kanwamap.prefectureChosen());
+    await idle(page);
+    codes = await page.locator('#areas-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.code));
+    assert.equal(codes.length, 14, codes.join(','));
+    assert.ok(codes.slice(0, 13).every((c) => c.startsWith('13')), codes.join(','));
+    const marked = await page.locator('#areas-table tbody tr[data-no-mesh="true"]').count();
+    assert.equal(marked, 14, 'every area and the total are marked');
+    const notes = await page.locator('#areas-table td.no-mesh-note').allTextContents();
+    assert.deepEqual([...new Set(notes)], ['人口メッシュなし']);
+    assert.doesNotMatch(await page.locator('#areas-table tbody').textContent(), /0\.0%/);
+    assert.equal(await page.locator('#areas-chart svg rect[data-code]').count(), 0, 'no 0 % bars');
+    assert.equal(await page.locator('#areas-chart .chart-no-mesh').count(), 13);
+    assert.equal(await page.locator('#areas-table tr.total th').textContent(), '都全体');
+    await page.waitForFunction(() => {
+      const shown = window.kanwamap.map.querySourceFeatures('areas', { sourceLayer: 'areas' });
+      return shown.length > 0 && shown.every((f) => String(f.properties.code).startsWith('13') && f.properties.covered_share === undefined);
+    }, null, { timeout: 20_000 });
+    const tokyo = listed.prefectures.find((p) => p.code === '13').bounds;
+    const t = await mapBounds(page);
+    assert.ok(t[0] <= tokyo[0] + 0.01 && t[2] >= tokyo[2] - 0.01 && t[1] <= tokyo[1] + 0.01 && t[3] >= tokyo[3] - 0.01, `${t} vs ${tokyo}`);
+    await page.screenshot({ path: screenshotPath('map-national-tokyo.png') });
+
+    // Remembered across a reload; the language toggle translates the selector and the marks.
+    await page.reload();
+    await page.evaluate(() => window.kanwamap.ready);
+    assert.equal(await page.evaluate(() => window.kanwamap.state.prefecture), '13');
+    assert.equal(await page.locator('#prefecture').inputValue(), '13');
+    await page.click('#tab-areas');
+    await page.locator('#areas-table td.no-mesh-note').first().waitFor();
+    await page.click('#lang-toggle');
+    const english = await page.locator('#prefecture option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+    assert.deepEqual(english[0], ['', 'All']);
+    assert.ok(english.some(([value, text]) => value === '43' && text === 'Kumamoto'));
+    assert.equal(await page.locator('#prefecture-field legend').textContent(), 'Prefecture');
+    assert.equal(await page.locator('#areas-table td.no-mesh-note').first().textContent(), 'no mesh population');
+    assert.equal(await page.locator('#legend-no-mesh span[data-i18n]').textContent(), 'no mesh population');
+    await page.click('#lang-toggle');
+
+    // Back to every prefecture: the whole table (339 areas) and the national view.
+    await page.selectOption('#prefecture', '');
+    await page.waitForFunction(() => window.kanwamap.state.coverage && !window.kanwamap.state.coverage.params.prefecture);
+    assert.equal(await page.locator('#areas-table tbody tr').count(), 339 + 1);
+    assert.match(await page.locator('#areas-table tr.total th').textContent(), /^合計/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('kanwamap.prefecture')), '');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
 
 describe('pharmacy page', () => {
   test('a pharmacy signs in with its token, updates its stock, and the change persists and shows on the map', async () => {
