@@ -389,8 +389,9 @@ mod tests {
 
     mod real_data {
         use super::*;
+        use crate::import::areas::build_areas;
         use crate::ingest::area_population::read_area_population;
-        use crate::ingest::ksj::{build_areas, read_a38_membership, read_n03, read_n03_other_prefectures};
+        use crate::ingest::ksj::{read_a38_membership, read_n03, read_n03_other_prefectures};
         use std::sync::OnceLock;
 
         const CSV: &str = "04_population/tblT001101H4930_2020census_500m_mesh_4930.csv";
