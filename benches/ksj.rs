@@ -7,8 +7,9 @@ mod common;
 use common::data_dir;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use kanwamap::import::areas::build_areas;
 use kanwamap::ingest::area_population::read_area_population;
-use kanwamap::ingest::ksj::{build_areas, read_a38_membership, read_n03};
+use kanwamap::ingest::ksj::{read_a38_membership, read_n03};
 use kanwamap::spatial::locate::PolygonLocator;
 
 fn kumamoto(c: &mut Criterion) {

@@ -6,9 +6,7 @@ use utoipa::ToSchema;
 use crate::model::{Capability, CapabilityEntry, Facility, FacilityKind, PharmacyService, StockStatus};
 use crate::store::stock::{PharmacyStock, STALE_AFTER_DAYS, StockItem};
 
-/// The straight-line distance within which insured home visits are allowed (往診・訪問診療の16km
-/// ルール): a home-care clinic counts for a patient only within this distance.
-pub const HOME_VISIT_LIMIT_M: f64 = 16_000.0;
+pub use crate::model::HOME_VISIT_LIMIT_M;
 
 /// One capability with its details.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -7,10 +7,10 @@
 
 pub mod schedule;
 
-use crate::api::dto::HOME_VISIT_LIMIT_M;
 use crate::atlas::{Atlas, StockCriteria};
 use crate::model::{
-    Capability, CapabilitySet, Facility, FacilityKind, Needs, OpioidCatalogue, OpioidNeed, StockStatus,
+    Capability, CapabilitySet, Facility, FacilityKind, HOME_VISIT_LIMIT_M, Needs, OpioidCatalogue,
+    OpioidNeed, StockStatus,
 };
 use crate::spatial::NearestQuery;
 use crate::store::stock::PharmacyStock;

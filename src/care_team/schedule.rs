@@ -10,39 +10,58 @@
 
 use std::fmt;
 
-/// A day in the proleptic Gregorian calendar, as days since 1970-01-01.
+/// A calendar day (jiff's civil date), with the few operations schedules need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Day(pub i64);
+pub struct Day(pub jiff::civil::Date);
 
 impl Day {
-    /// The day of a calendar date (month 1..=12, day 1..=31; out-of-range values roll over).
-    pub fn from_ymd(year: i64, month: u32, day: u32) -> Day {
-        // Howard Hinnant's days_from_civil: years start on 1 March so the leap day comes last.
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let year_of_era = y.rem_euclid(400);
-        let m = i64::from(month);
-        let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        Day(era * 146_097 + day_of_era - 719_468)
+    /// The day of a calendar date; `None` when there is no such date (month 1..=12, day 1..=31 of
+    /// that month, years -9999..=9999).
+    pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<Day> {
+        let year = i16::try_from(year).ok()?;
+        let (month, day) = (i8::try_from(month).ok()?, i8::try_from(day).ok()?);
+        jiff::civil::Date::new(year, month, day).ok().map(Day)
     }
 
     /// The calendar date (year, month 1..=12, day 1..=31).
     pub fn ymd(self) -> (i64, u32, u32) {
-        crate::store::civil_from_days(self.0)
+        (i64::from(self.0.year()), self.0.month().unsigned_abs().into(), self.0.day().unsigned_abs().into())
     }
 
-    /// Day of the week, Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday).
+    /// Day of the week, Monday = 0 … Sunday = 6.
     pub fn weekday(self) -> u32 {
-        (self.0 + 3).rem_euclid(7) as u32
+        u32::from(self.0.weekday().to_monday_zero_offset().unsigned_abs())
     }
 
-    /// The day in Japan (Asia/Tokyo, UTC+9 all year: Japan has no daylight saving time) and the
-    /// minute of that day, at a Unix time.
-    pub fn tokyo(now_unix: i64) -> (Day, u32) {
-        let local = now_unix + 9 * 3600;
-        (Day(local.div_euclid(86_400)), (local.rem_euclid(86_400) / 60) as u32)
+    /// The day `days` later, or `None` past the end of the calendar.
+    pub fn plus_days(self, days: i32) -> Option<Day> {
+        self.0.checked_add(jiff::Span::new().days(days)).ok().map(Day)
     }
+
+    /// The day in Japan (Asia/Tokyo, from the time-zone database bundled into the binary) and the
+    /// minute of that day, at a Unix time (clamped to the calendar jiff supports).
+    pub fn tokyo(now_unix: i64) -> (Day, u32) {
+        let instant = jiff::Timestamp::from_second(now_unix).unwrap_or(if now_unix < 0 {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        });
+        let local = instant.to_zoned_datetime(tokyo_time_zone());
+        let minute = u32::from(local.hour().unsigned_abs()) * 60 + u32::from(local.minute().unsigned_abs());
+        (Day(local.date()), minute)
+    }
+}
+
+/// Asia/Tokyo from the bundled time-zone database; UTC+9 should the database lack it (Japan has
+/// kept UTC+9 without daylight saving time since 1951).
+fn tokyo_time_zone() -> jiff::tz::TimeZone {
+    static TOKYO: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    TOKYO
+        .get_or_init(|| {
+            jiff::tz::TimeZone::get("Asia/Tokyo")
+                .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(9)))
+        })
+        .clone()
 }
 
 impl fmt::Display for Day {
@@ -110,7 +129,7 @@ pub struct Session {
 
 /// How far ahead [`Schedule::next_session`] looks: a bit more than a year covers every pattern
 /// understood (the sparsest is one day every other month).
-const HORIZON_DAYS: i64 = 400;
+const HORIZON_DAYS: i32 = 400;
 
 impl Schedule {
     /// Parses a published schedule; `None` when it is not one of the understood patterns.
@@ -163,7 +182,7 @@ impl Schedule {
     /// The first session not yet over at `minute` of `today` (a session that has started but not
     /// ended counts: one can still join). `None` only if nothing falls within about a year.
     pub fn next_session(&self, today: Day, minute: u32) -> Option<Session> {
-        (0..HORIZON_DAYS).map(|i| Day(today.0 + i)).filter(|d| self.meets_on(*d)).find_map(|day| {
+        (0..HORIZON_DAYS).filter_map(|i| today.plus_days(i)).filter(|d| self.meets_on(*d)).find_map(|day| {
             if self.times.is_empty() {
                 return Some(Session { day, time: None });
             }
@@ -299,7 +318,7 @@ mod tests {
     use super::*;
 
     fn day(y: i64, m: u32, d: u32) -> Day {
-        Day::from_ymd(y, m, d)
+        Day::from_ymd(y, m, d).expect("a real date")
     }
 
     fn next(text: &str, today: Day, minute: u32) -> Option<(String, Option<(u32, u32)>)> {
@@ -313,21 +332,33 @@ mod tests {
 
         #[test]
         fn days_round_trip_and_weekdays() {
-            assert_eq!(day(1970, 1, 1), Day(0));
             assert_eq!(day(1970, 1, 1).weekday(), 3, "Thursday");
             assert_eq!(day(2025, 6, 13).weekday(), 4, "a Friday");
             assert_eq!(day(2000, 2, 29).to_string(), "2000-02-29");
-            for d in -800_000..800_000 {
-                let (y, m, dd) = Day(d).ymd();
-                assert_eq!(Day::from_ymd(y, m, dd), Day(d));
+            assert_eq!(day(2024, 12, 31).plus_days(1), Some(day(2025, 1, 1)));
+            let mut d = day(-400, 1, 1);
+            while d < day(2400, 1, 1) {
+                let (y, m, dd) = d.ymd();
+                assert_eq!(Day::from_ymd(y, m, dd), Some(d));
+                d = d.plus_days(1).expect("within the calendar");
             }
+        }
+
+        #[test]
+        fn impossible_dates_are_none() {
+            assert_eq!(Day::from_ymd(2025, 2, 29), None);
+            assert_eq!(Day::from_ymd(2025, 13, 1), None);
+            assert_eq!(Day::from_ymd(2025, 0, 1), None);
+            assert_eq!(Day::from_ymd(100_000, 1, 1), None);
+            assert_eq!(day(9999, 12, 31).plus_days(1), None);
         }
 
         #[test]
         fn tokyo_is_nine_hours_ahead() {
             // 2025-06-12T15:30:00Z is 2025-06-13 00:30 in Tokyo.
             assert_eq!(Day::tokyo(1_749_742_200), (day(2025, 6, 13), 30));
-            assert_eq!(Day::tokyo(0), (Day(0), 9 * 60));
+            assert_eq!(Day::tokyo(0), (day(1970, 1, 1), 9 * 60));
+            assert_eq!(Day::tokyo(i64::MAX).0.ymd().0, 9999, "clamped, not a panic");
         }
     }
 

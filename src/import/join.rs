@@ -23,25 +23,6 @@ use crate::model::FacilityKind;
 /// as `田中医院` collide too easily.
 const MIN_CONTAINED_CHARS: usize = 4;
 
-/// Text compared inside addresses and municipality names: NFKC, no whitespace, `ヶ` as `ケ`.
-fn compact(s: &str) -> String {
-    s.nfkc().filter(|c| !c.is_whitespace()).map(|c| if c == 'ヶ' { 'ケ' } else { c }).collect()
-}
-
-/// Removes a leading prefecture name (`熊本県`, `東京都`, `北海道`, `京都府`, `大阪府`).
-fn strip_prefecture(s: &str) -> &str {
-    for special in ["北海道", "東京都", "京都府", "大阪府"] {
-        if let Some(rest) = s.strip_prefix(special) {
-            return rest;
-        }
-    }
-    // Other prefecture names are two or three characters followed by 県 (神奈川県, 和歌山県, 鹿児島県).
-    match s.char_indices().take(4).skip(2).find(|(_, c)| *c == '県') {
-        Some((index, c)) => &s[index + c.len_utf8()..],
-        None => s,
-    }
-}
-
 /// Removes a leading district (郡) name (`上益城郡嘉島町…` → `嘉島町…`): a 郡 within the first five
 /// characters, with no 市 before it.
 fn strip_district(s: &str) -> Option<&str> {
@@ -53,81 +34,84 @@ fn strip_district(s: &str) -> Option<&str> {
     Some(&s[index + c.len_utf8()..])
 }
 
-/// The 5-digit municipality code of an address, from a list of (code, name) pairs such as
-/// `municipality_to_iryoken2_43_kumamoto.csv` (`43101`, `熊本市中央区`).
-///
-/// The address may start with the prefecture (`熊本県`) or not, and may name the district (郡) of a
-/// town or village or not (`上益城郡嘉島町…` and `嘉島町…`); municipality names may be given with or
-/// without their 郡. The longest matching name wins, so a ward (`熊本市中央区`) is found; an address
-/// of a designated city without its ward (`熊本市…`) gives `None` when the list has only wards.
-pub fn municipality_code_from_address(address: &str, municipalities: &[(String, String)]) -> Option<String> {
-    let address = compact(address);
-    let address = strip_prefecture(&address);
-    let names: Vec<(&str, String)> = municipalities
-        .iter()
-        .flat_map(|(code, name)| {
-            let name = compact(name);
-            let short = strip_district(&name).filter(|s| !s.is_empty()).map(str::to_owned);
-            std::iter::once((code.as_str(), name)).chain(short.map(|s| (code.as_str(), s)))
-        })
-        .collect();
-    let longest = |address: &str| {
-        names
-            .iter()
-            .filter(|(_, name)| !name.is_empty() && address.starts_with(name.as_str()))
-            .max_by_key(|(_, name)| name.len())
-            .map(|(code, _)| (*code).to_owned())
-    };
-    longest(address).or_else(|| strip_district(address).and_then(longest))
-}
-
-/// Normalises an address up to its house number: prefecture and district (郡) removed, `大字`
-/// removed and a 小字 introduced by `字` dropped (`竹迫字桜山２２４９` → `竹迫2249`; one source writes
-/// them, the other not), kanji numerals before `丁目`/`番地`/`番`/`号` read as numbers, and after the
-/// first digit only the numbers are kept, joined by `-` (`丁目`, `番地`, `番`, `号`, `の` and dashes
-/// are separators); a building name or floor after the house number is dropped.
+/// The key two sources' addresses are compared by, up to the house number. It is built on the
+/// geocoder's normalisation ([`crate::geocode::normalize_address`] and its
+/// [`match_key`](crate::geocode::match_key): NFKC, one dash, lot markers 番地/番/号/の folded, 丁目 in
+/// kanji numerals, ケ/が and old character forms folded, 大字 dropped), so that the join and the
+/// gazetteer read an address the same way; then the prefecture and district (郡) are removed, a
+/// 小字 introduced by `字` is dropped (`竹迫字桜山２２４９` → `竹迫2249`; one source writes it, the
+/// other not), and after the first digit only the numbers of the house number are kept, joined by
+/// `-`; a building name, room or floor after it is dropped.
 /// `熊本県上益城郡嘉島町大字上島２２３２番地イオンモール熊本１Ｆ` → `嘉島町上島2232`. `None` when
 /// the address has no digit, since an address without a house number is not specific enough.
 pub fn normalize_address(address: &str) -> Option<String> {
-    const SEPARATORS: &[&str] = &["丁目", "番地", "番", "号", "の", "-", "ー", "−", "‐", "―", "–"];
-    let spaced: String = address.nfkc().map(|c| if c == 'ヶ' { 'ケ' } else { c }).collect();
-    let spaced = kanji_numbers_to_digits(&spaced);
-    let first_digit = spaced.find(|c: char| c.is_ascii_digit())?;
-    // Spaces are dropped before the house number (`熊本市　東区`) but end it after (`1-8-33 2階`).
-    let place: String = spaced[..first_digit].chars().filter(|c| !c.is_whitespace()).collect();
-    let without_pref = strip_prefecture(&place);
-    let without_district = strip_district(without_pref).unwrap_or(without_pref);
-    let mut key = without_district.replace("大字", "");
-    if let Some(aza) = key.find('字').filter(|&at| at > 0) {
-        key.truncate(aza);
+    use crate::geocode::{match_key, normalize_address as canonical, split_prefecture};
+    // Spaces end the house number (`1-8-33 2階`); the geocoder's normalisation drops them all, so
+    // what follows a space after a digit is cut first.
+    let nfkc: String = address.nfkc().collect();
+    let cut = nfkc
+        .char_indices()
+        .find(|&(i, c)| c.is_whitespace() && nfkc[..i].trim_end().ends_with(|d: char| d.is_ascii_digit()))
+        .map_or(nfkc.as_str(), |(i, _)| &nfkc[..i]);
+    let key = chome_as_number(&match_key(&canonical(&kanji_numbers_to_digits(cut))));
+    let key = split_prefecture(&key).map_or(key.as_str(), |(_, rest)| rest);
+    let key = strip_district(key).unwrap_or(key);
+    let first_digit = key.find(|c: char| c.is_ascii_digit())?;
+    let mut place = key[..first_digit].to_owned();
+    if let Some(aza) = place.find('字').filter(|&at| at > 0) {
+        place.truncate(aza);
     }
-    let mut rest = &spaced[first_digit..];
+    let mut numbers: Vec<&str> = Vec::new();
+    let mut rest = &key[first_digit..];
     loop {
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         if digits == 0 {
             break;
         }
-        let before = key.len();
-        key.push_str(&rest[..digits]);
+        let number = &rest[..digits];
         rest = &rest[digits..];
         if rest.starts_with(['F', 'f', '階']) {
-            // A floor (`1-6-95-1F`), not part of the house number.
-            key.truncate(before.min(key.len()));
+            // A floor (`1-6-95-1F`, `38号1階` → `38-1階`), not part of the house number.
             break;
         }
-        let Some(separator) = SEPARATORS.iter().find(|s| rest.starts_with(**s)) else {
-            break;
-        };
-        let after = &rest[separator.len()..];
-        // 号 ends a house number; what follows it is a room or floor (`38号1階`).
-        if *separator == "号" || !after.starts_with(|c: char| c.is_ascii_digit()) {
-            break;
+        numbers.push(number);
+        match rest.strip_prefix('-') {
+            Some(after) if after.starts_with(|c: char| c.is_ascii_digit()) => rest = after,
+            _ => break,
         }
-        key.push('-');
-        rest = after;
     }
-    let key = key.trim_end_matches('-').to_owned();
-    Some(key).filter(|k| k.ends_with(|c: char| c.is_ascii_digit()))
+    Some(format!("{place}{}", numbers.join("-"))).filter(|k| k.ends_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Writes `〇丁目` (kanji numerals, as the geocoder's normalisation gives them) as a number followed
+/// by a dash, the way the other source writes the same address (`光の森三丁目17-4` and
+/// `光の森3-17-4` are one address).
+fn chome_as_number(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut rest = key;
+    while let Some(at) = rest.find("丁目") {
+        let before = &rest[..at];
+        let numeral_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| "一二三四五六七八九十".contains(*c))
+            .last()
+            .map_or(before.len(), |(i, _)| i);
+        match crate::geocode::parse_kanji_number(&before[numeral_start..]) {
+            Some(n) => {
+                out.push_str(&before[..numeral_start]);
+                out.push_str(&n.to_string());
+                out.push('-');
+            }
+            None => {
+                out.push_str(before);
+                out.push_str("丁目");
+            }
+        }
+        rest = &rest[at + "丁目".len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces a run of kanji numerals (一…九, 十; up to 99) followed by `丁目`, `番地`, `番` or `号` by
@@ -623,37 +607,6 @@ mod tests {
     mod addresses {
         use super::*;
 
-        fn kumamoto() -> Vec<(String, String)> {
-            [("43101", "熊本市中央区"), ("43102", "熊本市東区"), ("43443", "益城町"), ("43202", "八代市")]
-                .into_iter()
-                .map(|(c, n)| (c.to_owned(), n.to_owned()))
-                .collect()
-        }
-
-        #[test]
-        fn municipality_with_or_without_prefecture_and_district() {
-            let m = kumamoto();
-            let code = |a: &str| municipality_code_from_address(a, &m);
-            assert_eq!(code("熊本県熊本市中央区大江本町８ー１５").as_deref(), Some("43101"));
-            assert_eq!(code("熊本市　東区保田窪５－１０－２３").as_deref(), Some("43102"));
-            assert_eq!(code("上益城郡益城町惣領１３１６").as_deref(), Some("43443"));
-            assert_eq!(code("熊本県上益城郡益城町惣領１３１６").as_deref(), Some("43443"));
-            assert_eq!(code("益城町惣領１３１６").as_deref(), Some("43443"));
-            assert_eq!(code("八代市大村町１"), Some("43202".to_owned()));
-            assert_eq!(code("熊本市本山町"), None, "no ward");
-            assert_eq!(code("福岡市中央区"), None);
-            assert_eq!(code(""), None);
-            let with_district = vec![("43443".to_owned(), "上益城郡益城町".to_owned())];
-            assert_eq!(
-                municipality_code_from_address("益城町惣領１", &with_district).as_deref(),
-                Some("43443")
-            );
-            assert_eq!(
-                municipality_code_from_address("熊本県上益城郡益城町惣領１", &with_district).as_deref(),
-                Some("43443")
-            );
-        }
-
         #[test]
         fn address_keys_stop_at_the_house_number() {
             let a = |s: &str| normalize_address(s);
@@ -662,7 +615,12 @@ mod tests {
                 Some("嘉島町上島2232")
             );
             assert_eq!(a("上益城郡嘉島町上島２２３２"), a("熊本県上益城郡嘉島町上島２２３２"));
-            assert_eq!(a("菊池郡菊陽町光の森３丁目１７番地４").as_deref(), Some("菊陽町光の森3-17-4"));
+            assert_eq!(a("菊池郡菊陽町光の森３丁目１７番地４").as_deref(), Some("菊陽町光ノ森3-17-4"));
+            assert_eq!(
+                a("菊陽町光の森三丁目17-4"),
+                a("菊陽町光ノ森3-17-4"),
+                "丁目 in kanji, の/ノ as the gazetteer folds them"
+            );
             assert_eq!(a("熊本市東区佐土原１－８－３３").as_deref(), Some("熊本市東区佐土原1-8-33"));
             assert_eq!(a("熊本市東区佐土原1ー8ー33 2階").as_deref(), Some("熊本市東区佐土原1-8-33"));
             assert_eq!(a("天草郡苓北町富岡３６００の３").as_deref(), Some("苓北町富岡3600-3"));
@@ -672,7 +630,7 @@ mod tests {
             assert_eq!(a("合志市竹迫２２４９番地２"), a("熊本県合志市竹迫字桜山２２４９ー２"));
             assert_eq!(
                 a("阿蘇市一の宮町宮地　字桐子１４４６－１").as_deref(),
-                Some("阿蘇市一の宮町宮地1446-1")
+                Some("阿蘇市一ノ宮町宮地1446-1")
             );
             assert_eq!(a("二十一番地").as_deref(), Some("21"));
             assert_eq!(a("熊本市南区白藤二丁目２番３８号１階").as_deref(), Some("熊本市南区白藤2-2-38"));
@@ -923,7 +881,7 @@ mod tests {
 
         struct Kumamoto {
             facilities: Vec<KijunFacility>,
-            municipalities: Vec<(String, String)>,
+            municipalities: crate::geocode::Gazetteer,
             index: JoinIndex,
             hospital_ids: HashSet<String>,
             names: HashMap<String, String>,
@@ -936,11 +894,32 @@ mod tests {
 
         fn load() -> Kumamoto {
             let dir = crate::test_data_dir();
-            let munis = table(&dir, "02_secondary_medical_areas/municipality_to_iryoken2_43_kumamoto.csv");
-            let (code, name) = (munis.column("muni_code").unwrap(), munis.column("muni_name").unwrap());
-            let municipalities: Vec<(String, String)> =
-                munis.rows.iter().map(|r| (r.get(code).to_owned(), r.get(name).to_owned())).collect();
-            assert_eq!(municipalities.len(), 49);
+            // Addresses resolve to municipalities through the import's own gazetteer: the N03
+            // municipalities and the town points.
+            let boundaries = crate::ingest::ksj::read_n03(
+                &dir.join("03_municipality_boundaries/N03-22_220101_43_kumamoto_municipalities.geojson"),
+                "municipality_boundaries",
+                "43",
+            )
+            .expect("the boundaries read");
+            let munis: Vec<crate::model::Municipality> = boundaries
+                .records
+                .into_iter()
+                .map(|b| crate::model::Municipality {
+                    code: b.code,
+                    name: b.name,
+                    area_code: None,
+                    geometry: b.geometry,
+                })
+                .collect();
+            assert_eq!(munis.len(), 49);
+            let towns = crate::geocode::read_town_points(
+                &dir.join("01_mhlw_facilities/aux/geolonia_town_points_43.csv"),
+                "town_points",
+            )
+            .expect("the town points read")
+            .records;
+            let municipalities = crate::geocode::Gazetteer::new("熊本県", &munis, towns);
 
             let hospitals = table(&dir, "01_mhlw_facilities/hospital_facility_20250601_43_kumamoto.csv");
             let col = |n: &str| hospitals.column(n).unwrap();
@@ -968,7 +947,8 @@ mod tests {
             let (id, name, address) = (col("id"), col("name"), col("address"));
             let mut clinics_without_municipality = 0;
             for r in &clinics.rows {
-                let municipality_code = municipality_code_from_address(r.get(address), &municipalities);
+                let municipality_code =
+                    municipalities.municipality_of(r.get(address)).map(|(code, _)| code.to_owned());
                 clinics_without_municipality += usize::from(municipality_code.is_none());
                 candidates.push(JoinCandidate {
                     id: r.get(id).to_owned(),
@@ -1002,7 +982,7 @@ mod tests {
 
         impl Kumamoto {
             fn municipality(&self, f: &KijunFacility) -> Option<String> {
-                municipality_code_from_address(&f.address, &self.municipalities)
+                self.municipalities.municipality_of(&f.address).map(|(code, _)| code.to_owned())
             }
 
             /// The query of a 施設基準 facility, as the import makes it.

@@ -631,16 +631,28 @@ fn nearest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::join::municipality_code_from_address;
+    use crate::geocode::Gazetteer;
     use crate::ingest::kijun::Filing;
     use crate::model::{FacilityId, Location, LocationPrecision};
 
-    /// Municipalities of the synthetic rows.
-    fn municipalities() -> Vec<(String, String)> {
-        [("43101", "熊本市中央区"), ("43102", "熊本市東区"), ("43202", "八代市"), ("43443", "上益城郡益城町")]
-            .into_iter()
-            .map(|(c, n)| (c.to_owned(), n.to_owned()))
-            .collect()
+    /// The gazetteer of the synthetic rows' municipalities (names only: no town points, no polygons),
+    /// which resolves their addresses as the import does.
+    fn municipalities() -> Gazetteer {
+        let municipalities: Vec<crate::model::Municipality> = [
+            ("43101", "熊本市中央区"),
+            ("43102", "熊本市東区"),
+            ("43202", "八代市"),
+            ("43443", "上益城郡益城町"),
+        ]
+        .into_iter()
+        .map(|(code, name)| crate::model::Municipality {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            area_code: None,
+            geometry: geo::MultiPolygon::new(Vec::new()),
+        })
+        .collect();
+        Gazetteer::new("熊本県", &municipalities, Vec::new())
     }
 
     /// A point derived from the address key, the same for every writing of one address.
@@ -720,7 +732,7 @@ mod tests {
     /// Runs the join as the import does, with the synthetic municipalities and placement.
     fn run(book: &mut BTreeMap<String, Facility>, rows: Vec<KijunFacility>) -> KijunJoin {
         let municipalities = municipalities();
-        let municipality_of = |a: &str| municipality_code_from_address(a, &municipalities);
+        let municipality_of = |a: &str| municipalities.municipality_of(a).map(|(code, _)| code.to_owned());
         let mut place = |f: &KijunFacility| {
             normalize_address(&f.address)
                 .map(|_| Placed { location: point_of(&f.address), geocoded_municipality: None })

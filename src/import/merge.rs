@@ -13,10 +13,9 @@ use geo::{Contains, Point};
 
 use super::kijun_join::KijunSummary;
 use super::mesh_library::MeshLibrary;
-use super::pipeline::{
-    ImportOptions, ImportOutcome, ImportReport, PopulationSummary, PrefectureImport, PrefectureReport,
-    count_capabilities, summarize_kinds,
-};
+use super::pipeline::{ImportOptions, ImportOutcome, PrefectureImport};
+use super::report::{ImportReport, PopulationSummary, PrefectureReport};
+use super::run::{count_capabilities, summarize_kinds};
 use crate::ingest::{Disposition, Rejection, SourceSpec, SourceStats};
 use crate::model::{PopulationCell, all_prefecture_codes, prefecture_name};
 use crate::store::{Registry, SourceRecord};

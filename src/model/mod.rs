@@ -6,6 +6,7 @@ mod area;
 mod capability;
 mod census;
 mod facility;
+mod home_visit;
 mod kind;
 mod location;
 mod needs;
@@ -20,6 +21,7 @@ pub use capability::{
 };
 pub use census::RegistryCensus;
 pub use facility::{Facility, FacilityId, SourceRef};
+pub use home_visit::{HOME_VISIT_LIMIT_KM, HOME_VISIT_LIMIT_M, within_home_visit_limit};
 pub use kind::{FacilityKind, UnknownKind, allowed_kinds};
 pub use location::{Location, LocationPrecision};
 pub use needs::Needs;

@@ -32,7 +32,6 @@ use crate::model::{Area, Facility, Municipality, PopulationCell, RegistryCensus}
 
 pub use migrations::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
-pub(crate) use timestamp::civil_from_days;
 pub use timestamp::format_rfc3339_utc;
 
 /// Everything one import produces: the facilities, the areas and their municipalities, and the

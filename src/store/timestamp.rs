@@ -28,7 +28,7 @@ pub fn format_rfc3339_utc(instant: SystemTime) -> String {
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
 /// `civil_from_days`, which works in 400-year eras of 146,097 days).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // Shift the epoch to 0000-03-01 so that the leap day is the last day of a "year".
     let z = days.saturating_add(719_468);
     let era = z.div_euclid(146_097);
