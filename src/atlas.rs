@@ -17,6 +17,7 @@ use crate::model::{
     Area, Facility, FacilityKind, LocationPrecision, Municipality, Needs, OpioidCatalogue, PopulationCell,
     PrefectureSet, prefecture_code_of_name, prefecture_name, prefecture_name_en, prefecture_number,
 };
+use crate::spatial::locate::PolygonLocator;
 use crate::spatial::{FacilityIndex, IndexedFacility, NearestQuery};
 use crate::store::stock::PharmacyStock;
 use crate::store::{Registry, SourceRecord};
@@ -87,6 +88,8 @@ struct RegistryPart {
     cell_prefectures: Vec<u8>,
     /// What the registry holds of each prefecture, gathered on first use.
     summaries: OnceLock<Vec<PrefectureSummary>>,
+    /// The municipality polygons, indexed on the first question of which prefecture a point is in.
+    municipality_locator: OnceLock<PolygonLocator<String>>,
     coverage_cache: Cache<CoverageKey, Coverage>,
     coverage_table_cache: Cache<(CoverageKey, PrefectureSet), CoverageTable>,
     access_cache: Cache<AccessKey, Result<AreaAccessibility, AccessError>>,
@@ -297,6 +300,7 @@ impl Atlas {
             imported,
             cell_prefectures,
             summaries: OnceLock::new(),
+            municipality_locator: OnceLock::new(),
             coverage_cache: Cache::new(),
             coverage_table_cache: Cache::new(),
             access_cache: Cache::new(),
@@ -593,6 +597,25 @@ impl Atlas {
     /// snapshot.
     pub fn prefecture_summaries(&self) -> &[PrefectureSummary] {
         self.base.summaries.get_or_init(|| summarize_prefectures(&self.base))
+    }
+
+    /// The 2-digit code of the prefecture a point lies in: the municipality containing it, else one
+    /// within 2 km (a coastal home just outside a simplified outline); None at sea or beyond the
+    /// registry's municipalities.
+    pub fn prefecture_at(&self, lat: f64, lon: f64) -> Option<&str> {
+        let locator = self.base.municipality_locator.get_or_init(|| {
+            PolygonLocator::new(
+                self.base.municipalities.iter().map(|m| (m.code.clone(), m.geometry.clone())).collect(),
+            )
+        });
+        let code =
+            locator.locate(lon, lat).or_else(|| locator.nearest_within(lon, lat, 2_000.0).map(|(c, _)| c))?;
+        code.get(..2)
+    }
+
+    /// What the registry holds of one prefecture (2-digit code).
+    pub fn prefecture_summary(&self, code: &str) -> Option<&PrefectureSummary> {
+        self.prefecture_summaries().iter().find(|s| s.code == code)
     }
 
     /// `[min_lon, min_lat, max_lon, max_lat]` of some prefectures (of every imported one with

@@ -395,15 +395,28 @@ mod across_borders {
     }
 
     /// The care team of a home in 荒尾市 and of one in 大牟田市, role by role, against the brute
-    /// force over the whole registry.
+    /// force over the whole registry. Fukuoka has hospitals only in our data: the 大牟田 home's roles
+    /// have no data (naming 福岡県) and keep only the Kumamoto candidates within 16 km.
     #[test]
     fn care_team_roles_match_the_brute_force() {
-        for (lat, lon) in [ARAO, (33.03, 130.45)] {
+        for ((lat, lon), fukuoka) in [(ARAO, false), ((33.03, 130.45), true)] {
             let team = national().json(&format!("/api/care-team?lat={lat}&lon={lon}&k=3"));
             let role = |name: &str| {
                 team["roles"].as_array().unwrap().iter().find(|r| r["role"] == name).unwrap().clone()
             };
             let at = format!("({lat}, {lon})");
+            let near = |list: Vec<(String, f64)>| -> Vec<(String, f64)> {
+                if fukuoka { list.into_iter().filter(|(_, d)| *d <= 16_000.0).collect() } else { list }
+            };
+            for name in ["home_care_clinic", "visiting_nurse", "pharmacy", "dentist", "palliative_ward"] {
+                let r = role(name);
+                let expected = if fukuoka { "no_data" } else { "filled" };
+                assert_eq!(r["status"], expected, "{name} {at}: {r}");
+                if fukuoka {
+                    assert!(r["reason_ja"].as_str().unwrap().contains("福岡県"), "{r}");
+                    assert!(r["reason_en"].as_str().unwrap().contains("Fukuoka"), "{r}");
+                }
+            }
             let home_care: Vec<(String, f64)> = brute_force(lat, lon, |f| {
                 ["clinic", "hospital"].contains(&f["properties"]["kind"].as_str().unwrap())
                     && has(f, "home_care_support")
@@ -424,12 +437,24 @@ mod across_borders {
                 ("cancer_salon", "salon"),
                 ("peer_support", "peer_support"),
             ] {
-                let all = brute_force(lat, lon, |f| f["properties"]["kind"] == kind);
+                let all = near(brute_force(lat, lon, |f| f["properties"]["kind"] == kind));
                 assert_nearest(&pairs(&role(name)["candidates"]), &all, 3, &format!("{name} {at}"));
             }
             let wards = brute_force(lat, lon, |f| has(f, "palliative_ward"));
             let got = pairs(&role("palliative_ward")["candidates"]);
             assert!(got.iter().all(|g| wards.iter().any(|w| w.0 == g.0)), "{at}: {got:?}");
+        }
+    }
+
+    /// A home far from any prefecture with the data (Tokyo, in our data): every role says it has no
+    /// data, and nothing hundreds of kilometres away is offered.
+    #[test]
+    fn a_home_without_data_around_it_gets_no_distant_answers() {
+        let team = national().json("/api/care-team?lat=35.6812&lon=139.7671");
+        for r in team["roles"].as_array().unwrap() {
+            assert_eq!(r["status"], "no_data", "{r}");
+            assert!(r["reason_ja"].as_str().unwrap().contains("東京都"), "{r}");
+            assert_eq!(r["candidates"].as_array().unwrap().len(), 0, "{r}");
         }
     }
 }

@@ -7,10 +7,10 @@
 
 pub mod schedule;
 
-use crate::atlas::{Atlas, StockCriteria};
+use crate::atlas::{Atlas, PrefectureSummary, StockCriteria};
 use crate::model::{
     Capability, CapabilitySet, Facility, FacilityKind, HOME_VISIT_LIMIT_M, Needs, OpioidCatalogue,
-    OpioidNeed, StockStatus,
+    OpioidNeed, StockStatus, within_home_visit_limit,
 };
 use crate::spatial::NearestQuery;
 use crate::store::stock::PharmacyStock;
@@ -193,8 +193,71 @@ pub struct CareTeamRequest {
 }
 
 /// The team for a home: every role of [`Role::ALL`], in that order.
+///
+/// A registry may hold prefectures whose data differ (one with 施設基準 filings, clinics and
+/// pharmacies, its neighbours with hospitals only). When the home's prefecture lacks the data a
+/// role needs, the role is [`RoleStatus::NoData`] — naming the prefecture and the missing source —
+/// and keeps only candidates across the border within the 16 km home-visit limit: a pharmacy in
+/// another prefecture hundreds of kilometres away is not an answer.
 pub fn care_team<'a>(atlas: &'a Atlas, request: &CareTeamRequest) -> Vec<RoleResult<'a>> {
-    Role::ALL.iter().map(|role| fill_role(atlas, request, *role)).collect()
+    let home = atlas.prefecture_at(request.lat, request.lon).and_then(|code| atlas.prefecture_summary(code));
+    Role::ALL
+        .iter()
+        .map(|role| {
+            let result = fill_role(atlas, request, *role);
+            match home.and_then(|summary| missing_data(summary, *role)) {
+                Some(reason) => without_data(result, reason),
+                None => result,
+            }
+        })
+        .collect()
+}
+
+/// Why the home's prefecture cannot fill a role: the source the role's facilities come from gave
+/// the prefecture nothing.
+fn missing_data(home: &PrefectureSummary, role: Role) -> Option<Reason> {
+    let count = |kind: FacilityKind| home.facilities[kind.index()];
+    let (present, source_ja, source_en) = match role {
+        Role::HomeCareClinic | Role::PalliativeWard => (
+            home.has_capabilities,
+            "施設基準の届出（届出受理医療機関名簿）",
+            "the 施設基準 filings (届出受理医療機関名簿)",
+        ),
+        Role::VisitingNurse => (
+            count(FacilityKind::VisitingNurse) > 0,
+            "訪問看護ステーション（介護サービス情報公表システム）",
+            "the visiting-nurse stations (介護サービス情報公表)",
+        ),
+        Role::Pharmacy => {
+            (count(FacilityKind::Pharmacy) > 0, "薬局（医療情報ネット）", "the pharmacies (医療情報ネット)")
+        }
+        Role::Dentist => (
+            count(FacilityKind::Dental) > 0,
+            "歯科診療所（医療情報ネット）",
+            "the dental clinics (医療情報ネット)",
+        ),
+        Role::CancerSalon => (count(FacilityKind::Salon) > 0, "がんサロンの一覧", "a list of cancer salons"),
+        Role::PeerSupport => {
+            (count(FacilityKind::PeerSupport) > 0, "ピアサポートの一覧", "a list of peer-support rooms")
+        }
+    };
+    (!present).then(|| Reason {
+        ja: format!(
+            "{}の{source_ja}のデータが取り込まれていないため、この役割は判断できません（表示するのは16km以内の他県の候補のみです）。",
+            home.name
+        ),
+        en: format!(
+            "The registry has no data of {source_en} for {} ({}), so this role cannot be assessed; only candidates in other prefectures within 16 km are shown.",
+            home.name_en, home.name
+        ),
+    })
+}
+
+/// A role judged without the data it needs: no data, with only the candidates within the 16 km
+/// home-visit limit (across the border).
+fn without_data(mut result: RoleResult<'_>, reason: Reason) -> RoleResult<'_> {
+    result.candidates.retain(|c| within_home_visit_limit(c.distance_m));
+    RoleResult { status: RoleStatus::NoData, reason: Some(reason), ..result }
 }
 
 /// One role of the team.
@@ -690,6 +753,91 @@ mod tests {
             assert_eq!(next.day.to_string(), "2025-07-08");
             assert_eq!(r.candidates[1].next_session, Some(None));
             assert_eq!(fill_role(&a, &request(""), Role::CancerSalon).status, RoleStatus::Unfilled);
+        }
+    }
+
+    /// A registry of two prefectures side by side, the home in the one without pharmacies.
+    mod prefectures_without_data {
+        use super::*;
+        use crate::model::{Area, Municipality};
+        use geo::{Coord, MultiPolygon, Rect};
+
+        /// Fukuoka (40) north of lat 32.85, Kumamoto (43) south of it, both 130.5–130.9 °E.
+        fn two_prefectures(facilities: Vec<Facility>) -> Atlas {
+            let square = |y0: f64, y1: f64| {
+                MultiPolygon::new(vec![
+                    Rect::new(Coord { x: 130.5, y: y0 }, Coord { x: 130.9, y: y1 }).to_polygon(),
+                ])
+            };
+            let muni = |code: &str, geometry: MultiPolygon<f64>| Municipality {
+                code: code.into(),
+                name: code.into(),
+                area_code: Some(code[..4].into()),
+                geometry,
+            };
+            let area = |code: &str, pref: &str, geometry: MultiPolygon<f64>| Area {
+                code: code.into(),
+                name: code.into(),
+                pref_code: pref.into(),
+                municipality_codes: vec![],
+                population: Some(1000),
+                population_65plus: Some(300),
+                mesh_population: None,
+                mesh_population_65plus: None,
+                population_complete: Some(false),
+                geometry,
+            };
+            let (south, north) = (square(32.5, 32.85), square(32.85, 33.3));
+            let mut facilities = facilities;
+            facilities.sort_by(|a, b| a.id.cmp(&b.id));
+            Atlas::new(
+                Registry {
+                    facilities,
+                    areas: vec![area("4001", "40", north.clone()), area("4301", "43", south.clone())],
+                    municipalities: vec![muni("40011", north), muni("43011", south)],
+                    sources: vec![],
+                    cells: vec![],
+                    towns: vec![],
+                },
+                1,
+            )
+        }
+
+        fn in_kumamoto(id: &str, kind: FacilityKind, north_km: f64) -> Facility {
+            Facility { pref_code: "43".into(), ..facility(id, kind, north_km, &[]) }
+        }
+
+        #[test]
+        fn the_home_prefecture_without_pharmacies_is_no_data_with_near_neighbours_only() {
+            // HOME (32.8 N) is in Kumamoto; a home 10 km north of it is in Fukuoka.
+            let a = two_prefectures(vec![
+                in_kumamoto("near", FacilityKind::Pharmacy, 0.0),
+                in_kumamoto("far", FacilityKind::Pharmacy, -25.0),
+                in_kumamoto("dent", FacilityKind::Dental, -1.0),
+            ]);
+            let kumamoto_home = care_team(&a, &request(""));
+            assert_eq!(kumamoto_home[2].status, RoleStatus::Filled);
+            assert_eq!(ids(&kumamoto_home[2]), vec!["near", "far"]);
+
+            let fukuoka_home = CareTeamRequest { lat: HOME.0 + 10.0 / 110.9, ..request("") };
+            let team = care_team(&a, &fukuoka_home);
+            let pharmacy = &team[2];
+            assert_eq!(pharmacy.role, Role::Pharmacy);
+            assert_eq!(pharmacy.status, RoleStatus::NoData);
+            assert_eq!(ids(pharmacy), vec!["near"], "the one 35 km away is not an answer");
+            let reason = pharmacy.reason.as_ref().expect("a reason");
+            assert!(reason.ja.contains("福岡県") && reason.ja.contains("薬局"), "{}", reason.ja);
+            assert!(reason.en.contains("Fukuoka"), "{}", reason.en);
+            // Every role lacks Fukuoka data; the dentist 11 km away across the border is kept.
+            assert!(team.iter().all(|r| r.status == RoleStatus::NoData), "{team:?}");
+            assert_eq!(ids(&team[3]), vec!["dent"]);
+        }
+
+        #[test]
+        fn at_sea_the_registry_wide_answer_stands() {
+            let a = two_prefectures(vec![in_kumamoto("p", FacilityKind::Pharmacy, 0.0)]);
+            let at_sea = CareTeamRequest { lon: 130.3, ..request("") };
+            assert_eq!(care_team(&a, &at_sea)[2].status, RoleStatus::Filled);
         }
     }
 }
