@@ -55,7 +55,7 @@ fn kumamoto(c: &mut Criterion) {
         })
     });
     group.bench_function("home_care_support 16km, all areas (cached)", |b| {
-        b.iter(|| black_box(atlas.coverage(&home_care())))
+        b.iter(|| black_box(kanwamap::analysis::snapshot::coverage(&atlas, &home_care())))
     });
     group.finish();
 }
