@@ -98,7 +98,6 @@ fn coverage_at(atlas: &Atlas, params: &CoverageParams, now: i64) -> Arc<Coverage
             atlas.areas(),
             params,
             mask.as_deref(),
-            worker_threads(),
         )
     };
     if !params.providers.concerns_stock() {
@@ -214,11 +213,6 @@ impl AccessKey {
             demand: params.demand,
         }
     }
-}
-
-/// Threads for an analysis: the machine's cores.
-fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[cfg(test)]
