@@ -50,18 +50,13 @@ fn kumamoto(c: &mut Criterion) {
                 atlas.areas(),
                 &home_care(),
                 None,
-                threads(),
             ))
         })
     });
     group.bench_function("home_care_support 16km, all areas (cached)", |b| {
-        b.iter(|| black_box(atlas.coverage(&home_care())))
+        b.iter(|| black_box(kanwamap::analysis::snapshot::coverage(&atlas, &home_care())))
     });
     group.finish();
-}
-
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn national(c: &mut Criterion) {
@@ -128,11 +123,11 @@ fn national(c: &mut Criterion) {
     let mut group = c.benchmark_group("coverage/national_synthetic_1.5M_cells_200k_providers");
     group.sample_size(10);
     group.bench_function("home_care_support 16km", |b| {
-        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &home_care(), None, threads())))
+        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &home_care(), None)))
     });
     group.bench_function("any provider 16km", |b| {
         let any = CoverageParams { providers: ProviderSet::default(), ..home_care() };
-        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, None, threads())))
+        b.iter(|| black_box(compute(&cells, &facilities, &index, &areas, &any, None)))
     });
     group.finish();
     // On stderr: test runners (nextest --list) parse the bench binary's stdout.

@@ -28,7 +28,7 @@ fn tiles(c: &mut Criterion) {
     };
     let registry = run_import(&options).expect("import (run scripts/fetch-data.sh)").registry;
     let atlas = Atlas::new(registry, 1);
-    let source = atlas.tile_source();
+    let source = kanwamap::tiles::snapshot::tile_source(&atlas);
     eprintln!(
         "polygon vertices: areas {}, municipalities {}",
         source.areas().vertex_count(),
@@ -45,10 +45,10 @@ fn tiles(c: &mut Criterion) {
         for layer in TileLayer::ALL {
             let request = TileRequest::new(layer, tile, params.clone());
             // Warm-up outside the measurement: the coverage and the zoom's simplification.
-            let size = render(&atlas, source, &request).len();
+            let size = render(&atlas, &source, &request).len();
             eprintln!("{} z{z} {tile}: {size} bytes", layer.name());
             group.bench_function(format!("{} z{z} (render + encode)", layer.name()), |b| {
-                b.iter(|| black_box(render(&atlas, source, &request)))
+                b.iter(|| black_box(render(&atlas, &source, &request)))
             });
         }
     }
@@ -57,8 +57,10 @@ fn tiles(c: &mut Criterion) {
         TileId::containing(130.7058, 32.8063, 14).expect("z14"),
         params,
     );
-    atlas.tile(&hit);
-    group.bench_function("facilities z14 (cache hit)", |b| b.iter(|| black_box(atlas.tile(&hit))));
+    kanwamap::tiles::snapshot::tile(&atlas, &hit);
+    group.bench_function("facilities z14 (cache hit)", |b| {
+        b.iter(|| black_box(kanwamap::tiles::snapshot::tile(&atlas, &hit)))
+    });
     group.sample_size(10);
     group.bench_function("prepare the snapshot's tile source", |b| {
         b.iter(|| {

@@ -416,7 +416,7 @@ fn coverage(
         radius_m: radius_km * 1000.0,
         min_providers,
     };
-    let coverage = atlas.coverage(&params);
+    let coverage = kanwamap::analysis::snapshot::coverage(&atlas, &params);
     if csv {
         print!("{}", kanwamap::api::coverage::coverage_csv(&coverage));
         return Ok(());

@@ -27,9 +27,7 @@
 //!   thread adds the contributions to A_i in that fixed provider order, so results are identical bit
 //!   for bit whatever the thread count.
 
-use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::Serialize;
@@ -199,25 +197,14 @@ pub struct Accessibility {
     pub providers_in_reach: Vec<u32>,
 }
 
-/// E2SFCA accessibility of every demand point, with as many threads as the machine offers.
+/// E2SFCA accessibility of every demand point, computed on rayon's pool (as many threads as cores,
+/// shared by every analysis). The result does not depend on the number of threads (bit for bit):
+/// catchments are computed in parallel but added up in a fixed order.
 pub fn e2sfca(
     demand: &[Demand],
     supply: &[Supply],
     catchment_m: f64,
     decay: Decay,
-) -> Result<Accessibility, AccessError> {
-    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
-    e2sfca_with_threads(demand, supply, catchment_m, decay, threads)
-}
-
-/// E2SFCA accessibility of every demand point with `threads` workers. The result does not depend on
-/// the thread count (bit for bit).
-pub fn e2sfca_with_threads(
-    demand: &[Demand],
-    supply: &[Supply],
-    catchment_m: f64,
-    decay: Decay,
-    threads: NonZeroUsize,
 ) -> Result<Accessibility, AccessError> {
     validate(demand, supply, catchment_m, &decay)?;
     let tree = RTree::bulk_load(
@@ -246,9 +233,9 @@ pub fn e2sfca_with_threads(
         ratios: vec![0.0; supply.len()],
         providers_in_reach: vec![0; demand.len()],
     };
-    let batch_len = CHUNK * CHUNKS_PER_THREAD * threads.get();
+    let batch_len = CHUNK * CHUNKS_PER_THREAD * rayon::current_num_threads();
     for batch in order.chunks(batch_len) {
-        for chunk in catchments.batch(batch, threads.get()) {
+        for chunk in catchments.batch(batch) {
             chunk.add_to(&mut result);
         }
     }
@@ -298,37 +285,9 @@ impl ChunkPairs {
 }
 
 impl Catchments<'_> {
-    /// The catchments of a batch of providers, in batch order, computed by up to `threads` threads.
-    fn batch(&self, providers: &[u32], threads: usize) -> Vec<ChunkPairs> {
-        let chunks: Vec<&[u32]> = providers.chunks(CHUNK).collect();
-        let threads = threads.min(chunks.len());
-        if threads <= 1 {
-            return chunks.iter().map(|c| self.chunk(c)).collect();
-        }
-        let next = AtomicUsize::new(0);
-        let mut slots: Vec<Option<ChunkPairs>> = chunks.iter().map(|_| None).collect();
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(chunk) = chunks.get(k) else { break };
-                            done.push((k, self.chunk(chunk)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            for worker in workers {
-                match worker.join() {
-                    Ok(done) => done.into_iter().for_each(|(k, pairs)| slots[k] = Some(pairs)),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-        });
-        slots.into_iter().map(|s| s.expect("the workers took every chunk index below the count")).collect()
+    /// The catchments of a batch of providers, in batch order.
+    fn batch(&self, providers: &[u32]) -> Vec<ChunkPairs> {
+        providers.par_chunks(CHUNK).map(|chunk| self.chunk(chunk)).collect()
     }
 
     /// Step 1 for a few providers.
@@ -500,6 +459,11 @@ pub fn brute_force(demand: &[Demand], supply: &[Supply], catchment_m: f64, decay
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// `f` on a pool of exactly `threads` threads (the result must not depend on it).
+    fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool").install(f)
+    }
 
     const P: (f64, f64) = (32.80, 130.70);
     const Q: (f64, f64) = (32.90, 130.70);
@@ -817,8 +781,7 @@ mod tests {
                 decay in arb_decay(),
                 threads in 1usize..5,
             ) {
-                let threads = NonZeroUsize::new(threads).unwrap();
-                let fast = e2sfca_with_threads(&people, &providers, catchment_km * 1000.0, decay, threads).unwrap();
+                let fast = on_threads(threads, || e2sfca(&people, &providers, catchment_km * 1000.0, decay)).unwrap();
                 assert_same(&fast, &brute_force(&people, &providers, catchment_km * 1000.0, decay))?;
             }
 
@@ -845,10 +808,7 @@ mod tests {
                 catchment_km in 1.0..40.0f64,
                 decay in arb_decay(),
             ) {
-                let at = |t: usize| {
-                    e2sfca_with_threads(&people, &providers, catchment_km * 1000.0, decay, NonZeroUsize::new(t).unwrap())
-                        .unwrap()
-                };
+                let at = |t: usize| on_threads(t, || e2sfca(&people, &providers, catchment_km * 1000.0, decay)).unwrap();
                 let one = at(1);
                 for t in [2, 3, 8] {
                     prop_assert_eq!(&at(t), &one);

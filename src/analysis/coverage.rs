@@ -10,6 +10,7 @@
 //! and the index, results are stored by cell position, and sums are of integers, so any thread count
 //! gives the same numbers.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -136,9 +137,8 @@ pub fn compute(
     areas: &[Area],
     params: &CoverageParams,
     stock_mask: Option<&[bool]>,
-    threads: usize,
 ) -> Coverage {
-    let cell_results = cover_cells(cells, index, params, stock_mask, threads);
+    let cell_results = cover_cells(cells, index, params, stock_mask);
     let providers_by_area = count_providers(facilities, &params.providers, stock_mask);
     let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, cell) in cells.iter().enumerate() {
@@ -232,13 +232,12 @@ pub fn restrict(
     CoverageTable { areas: rows, total }
 }
 
-/// The per-cell answers, computed in parallel chunks and stored by position.
+/// The per-cell answers, computed in parallel and stored by position.
 fn cover_cells(
     cells: &[PopulationCell],
     index: &FacilityIndex,
     params: &CoverageParams,
     stock_mask: Option<&[bool]>,
-    threads: usize,
 ) -> Vec<CellCoverage> {
     let needed = params.min_providers.max(1);
     let one = |cell: &PopulationCell| {
@@ -261,23 +260,9 @@ fn cover_cells(
             covered: within >= needed,
         }
     };
-    let threads = threads.max(1);
-    if threads == 1 || cells.len() < 256 {
-        return cells.iter().map(one).collect();
-    }
-    let chunk = cells.len().div_ceil(threads);
-    let mut results =
-        vec![CellCoverage { nearest_m: None, providers_within: 0, covered: false }; cells.len()];
-    std::thread::scope(|scope| {
-        for (input, output) in cells.chunks(chunk).zip(results.chunks_mut(chunk)) {
-            scope.spawn(move || {
-                for (cell, slot) in input.iter().zip(output.iter_mut()) {
-                    *slot = one(cell);
-                }
-            });
-        }
-    });
-    results
+    // Cells are independent: rayon's pool (shared by every analysis, as many threads as cores)
+    // splits them; the result is in cell order whatever the split.
+    cells.par_iter().with_min_len(256).map(one).collect()
 }
 
 fn count_providers<'a>(
@@ -471,7 +456,7 @@ mod tests {
         fn covered_within_the_radius_and_on_its_boundary() {
             let (cells, facilities, areas) = setup();
             let d1 = geodesic_distance_m(cells[1].lat, cells[1].lon, 32.5, 130.5);
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(d1, 1), None, 1);
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &params(d1, 1), None);
             let covered: Vec<bool> = coverage.cells.iter().map(|c| c.covered).collect();
             assert_eq!(covered, [true, true, false], "a cell exactly at the radius is covered");
             let a = &coverage.areas[0];
@@ -501,7 +486,7 @@ mod tests {
             let (cells, mut facilities, areas) = setup();
             facilities.push(provider("f3", 32.5 + 5.0 / 110.874, 130.5, FacilityKind::Clinic, &[], "A"));
             let coverage =
-                compute(&cells, &facilities, &index(&facilities), &areas, &params(12_000.0, 2), None, 1);
+                compute(&cells, &facilities, &index(&facilities), &areas, &params(12_000.0, 2), None);
             let within: Vec<u32> = coverage.cells.iter().map(|c| c.providers_within).collect();
             assert_eq!(within, [2, 2, 0], "c2 is 15 km from f3 and 20 km from f1");
             let covered: Vec<bool> = coverage.cells.iter().map(|c| c.covered).collect();
@@ -513,10 +498,10 @@ mod tests {
             let (cells, facilities, areas) = setup();
             let mut p = params(50_000.0, 1);
             p.providers.needs.capabilities = [Capability::HomeCareSupport].into_iter().collect();
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None);
             assert_eq!(coverage.total.providers, 1);
             p.providers.kind = Some(FacilityKind::Pharmacy);
-            let none = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
+            let none = compute(&cells, &facilities, &index(&facilities), &areas, &p, None);
             assert!(none.cells.iter().all(|c| !c.covered && c.nearest_m.is_none()));
             assert_eq!(none.areas[0].distance_p50_m, None);
             assert_eq!(none.areas[0].covered_share, Some(0.0));
@@ -527,7 +512,7 @@ mod tests {
             let (mut cells, facilities, areas) = setup();
             cells.push(cell("c3", 32.5, 130.5, 7, 7, None));
             let coverage =
-                compute(&cells, &facilities, &index(&facilities), &areas, &params(1_000.0, 1), None, 1);
+                compute(&cells, &facilities, &index(&facilities), &areas, &params(1_000.0, 1), None);
             let by_area: u64 = coverage.areas.iter().map(|a| a.population).sum();
             assert_eq!(by_area, 160);
             assert_eq!(coverage.total.population, 167);
@@ -537,7 +522,7 @@ mod tests {
         fn a_part_keeps_its_rows_and_totals_its_own_cells_and_providers() {
             let (cells, facilities, areas) = setup();
             let p = params(12_000.0, 1);
-            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None, 1);
+            let coverage = compute(&cells, &facilities, &index(&facilities), &areas, &p, None);
             let only_b = Part { area: &|a| a.code == "B", cell: &|i| i == 2, facility: &|i| i == 1 };
             let table = restrict(&coverage, &cells, &facilities, &areas, &p, None, &only_b);
             assert_eq!(table.areas, [coverage.areas[1].clone()], "B's row as computed for all");
@@ -623,8 +608,12 @@ mod tests {
                 }
                 let areas = vec![area("A", Some(1000)), area("B", None), area("C", Some(0))];
                 let idx = index(&facilities);
-                let fast = compute(&cells, &facilities, &idx, &areas, &p, None, threads);
-                prop_assert_eq!(&fast, &compute(&cells, &facilities, &idx, &areas, &p, None, 1));
+                let on = |n: usize| {
+                    let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("a thread pool");
+                    pool.install(|| compute(&cells, &facilities, &idx, &areas, &p, None))
+                };
+                let fast = on(threads);
+                prop_assert_eq!(&fast, &on(1));
                 for (c, got) in cells.iter().zip(&fast.cells) {
                     let mut d: Vec<f64> = facilities
                         .iter()

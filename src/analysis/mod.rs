@@ -6,3 +6,4 @@ pub mod access;
 pub mod area_access;
 pub mod coverage;
 pub mod gaps;
+pub mod snapshot;

@@ -1,5 +1,6 @@
 //! Gap regions and accessibility (E2SFCA) endpoints.
 
+use crate::analysis::snapshot;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -94,7 +95,7 @@ pub async fn gaps(
     let mut view = params_view(&p);
     view.prefecture = prefectures.map(crate::model::PrefectureSet::to_param);
     let (regions, atlas) = tokio::task::spawn_blocking(move || {
-        let coverage = atlas.coverage(&p);
+        let coverage = snapshot::coverage(&atlas, &p);
         let uncovered: Vec<(MeshCode, CellValue)> = atlas
             .cells()
             .iter()
@@ -286,8 +287,8 @@ pub async fn access(
     let atlas = state.atlas.load();
     let prefectures = params.prefectures("prefecture", atlas.prefectures())?;
     let (result, table, atlas) = tokio::task::spawn_blocking(move || {
-        let table = prefectures.map(|set| atlas.access_in(&p, set));
-        (atlas.access(&p), table, atlas)
+        let table = prefectures.map(|set| snapshot::access_in(&atlas, &p, set));
+        (snapshot::access(&atlas, &p), table, atlas)
     })
     .await
     .map_err(|e| Problem::internal(format!("accessibility computation failed: {e}")))?;

@@ -1,5 +1,6 @@
 //! Coverage endpoints: per-area coverage of a provider set (JSON or CSV).
 
+use crate::analysis::snapshot;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -128,11 +129,11 @@ pub async fn coverage(
     let (table, atlas, p) = tokio::task::spawn_blocking(move || {
         let table = match prefectures {
             None => {
-                let coverage = atlas.coverage(&p);
+                let coverage = snapshot::coverage(&atlas, &p);
                 (coverage.areas.clone(), coverage.total.clone())
             }
             Some(set) => {
-                let table = atlas.coverage_in(&p, set);
+                let table = snapshot::coverage_in(&atlas, &p, set);
                 (table.areas.clone(), table.total.clone())
             }
         };

@@ -168,11 +168,11 @@ pub async fn tile(
     let atlas = state.atlas.load();
     let (params, prefectures) = layer_params(layer, pairs, atlas.prefectures())?;
     let request = TileRequest::new(layer, tile, params).with_prefectures(prefectures);
-    let encoded = match atlas.cached_tile(&request) {
+    let encoded = match crate::tiles::snapshot::cached_tile(&atlas, &request) {
         Some(hit) => hit,
         // Rendering takes milliseconds (more when the coverage is not computed yet): keep it off
         // the async workers.
-        None => tokio::task::spawn_blocking(move || atlas.tile(&request))
+        None => tokio::task::spawn_blocking(move || crate::tiles::snapshot::tile(&atlas, &request))
             .await
             .map_err(|e| Problem::internal(format!("tile rendering failed: {e}")))?,
     };

@@ -5,6 +5,7 @@
 
 mod gazetteer;
 mod normalize;
+pub mod several;
 
 #[cfg(test)]
 mod accuracy;

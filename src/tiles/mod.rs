@@ -9,4 +9,5 @@ pub mod math;
 pub mod mvt;
 pub mod render;
 pub mod simplify;
+pub mod snapshot;
 pub mod source;

@@ -8,7 +8,7 @@ use super::layer::{TileLayer, TileRequest};
 use super::math::{Rect, TileId};
 use super::mvt::{Geometry, LayerBuilder, PropertyValue, signed_area2};
 use super::source::{EXTENT, MIN_RING_AREA_UNITS, PolygonFeature, Ring, TileSource};
-use crate::atlas::{Atlas, now_unix};
+use crate::atlas::{Atlas, StockCriteria, now_unix};
 use crate::model::Facility;
 
 /// Tile units drawn beyond each edge, so that strokes and fills of polygons cut at the edge join
@@ -43,7 +43,11 @@ fn quantise(p: [f64; 2]) -> [i32; 2] {
 fn facilities(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut LayerBuilder) {
     let tile = request.tile();
     let providers = &request.params().providers;
-    let mask = atlas.stock_mask(providers, now_unix());
+    let mask = atlas.stock_mask(&StockCriteria {
+        needs: &providers.needs,
+        include_stale: providers.include_stale,
+        now_unix: now_unix(),
+    });
     let all = atlas.facilities();
     let selected = source
         .facilities_in(&tile.world_bounds())
@@ -189,7 +193,8 @@ fn areas(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut La
         if rings.is_empty() {
             continue;
         }
-        let coverage = coverage.get_or_insert_with(|| atlas.coverage(request.params()));
+        let coverage =
+            coverage.get_or_insert_with(|| crate::analysis::snapshot::coverage(atlas, request.params()));
         // Rows are in the order of the areas; the search is a guard, not the usual path (a
         // national registry has hundreds of areas).
         let row = coverage
@@ -245,7 +250,7 @@ fn coverage(atlas: &Atlas, source: &TileSource, request: &TileRequest, out: &mut
     if found.is_empty() {
         return;
     }
-    let coverage = atlas.coverage(request.params());
+    let coverage = crate::analysis::snapshot::coverage(atlas, request.params());
     let tile = request.tile();
     for (i, square) in found {
         let (Some(cell), Some(result)) = (atlas.cells().get(i as usize), coverage.cells.get(i as usize))
@@ -379,7 +384,7 @@ mod tests {
 
     fn tile(atlas: &Atlas, layer: TileLayer, z: u64, x: u64, y: u64) -> Option<DecodedLayer> {
         let request = TileRequest::new(layer, TileId::new(z, x, y).unwrap(), params());
-        let bytes = render(atlas, atlas.tile_source(), &request);
+        let bytes = render(atlas, &crate::tiles::snapshot::tile_source(atlas), &request);
         if bytes.is_empty() {
             return None;
         }
@@ -428,7 +433,9 @@ mod tests {
             };
             let request =
                 TileRequest::new(TileLayer::Facilities, TileId::new(12, 3535, 1652).unwrap(), homecare);
-            let layer = decode(&render(&atlas, atlas.tile_source(), &request)).unwrap().remove(0);
+            let layer = decode(&render(&atlas, &crate::tiles::snapshot::tile_source(&atlas), &request))
+                .unwrap()
+                .remove(0);
             assert_eq!(layer.features.len(), 1);
             assert_eq!(layer.features[0].get("id"), Some(&Value::String("a".into())));
         }
@@ -488,12 +495,19 @@ mod tests {
             let t = TileId::containing(CASTLE.0, CASTLE.1, 10).unwrap();
             for layer in TileLayer::ALL {
                 let request = TileRequest::new(layer, t, params());
-                let all = render(&atlas, atlas.tile_source(), &request);
+                let all = render(&atlas, &crate::tiles::snapshot::tile_source(&atlas), &request);
                 assert!(!all.is_empty(), "{layer:?}");
                 let own = request.clone().with_prefectures(crate::model::PrefectureSet::from_codes(["43"]));
-                assert_eq!(render(&atlas, atlas.tile_source(), &own), all, "{layer:?}");
+                assert_eq!(
+                    render(&atlas, &crate::tiles::snapshot::tile_source(&atlas), &own),
+                    all,
+                    "{layer:?}"
+                );
                 let other = request.with_prefectures(crate::model::PrefectureSet::from_codes(["40"]));
-                assert!(render(&atlas, atlas.tile_source(), &other).is_empty(), "{layer:?}");
+                assert!(
+                    render(&atlas, &crate::tiles::snapshot::tile_source(&atlas), &other).is_empty(),
+                    "{layer:?}"
+                );
             }
         }
 
